@@ -1,0 +1,5 @@
+"""Lightning callbacks: sample grids and anything else the Trainer calls back."""
+
+from ganlab.callbacks.sample_grid import SampleGrid
+
+__all__ = ["SampleGrid"]

@@ -1,0 +1,186 @@
+"""What every training procedure shares: building the network pair from the data's shape,
+the optimizers, fixed-noise sampling, and how optimizer steps are counted.
+
+Counting: ganlab steps the discriminator/critic through the raw torch optimizer and the
+generator through Lightning's, so `trainer.global_step` counts generator updates only, and
+`trainer.max_steps`, `log_every_n_steps` and step-based checkpoints all mean generator updates.
+"""
+
+import importlib
+from typing import Any
+
+import torch
+from hydra.utils import instantiate
+from lightning.pytorch import LightningModule
+from lightning.pytorch.core.optimizer import LightningOptimizer
+from omegaconf import DictConfig, OmegaConf
+
+from ganlab import __version__
+from ganlab.errors import UsageError
+
+
+def plain(value: Any) -> Any:
+    """OmegaConf containers → plain Python, so hyper-parameters pickle without Hydra."""
+    if isinstance(value, DictConfig) or OmegaConf.is_config(value):
+        return OmegaConf.to_container(value, resolve=True)
+    return value
+
+
+def check_optim(optim: dict) -> None:
+    for key in ("lr", "lr_g", "lr_d"):
+        value = optim.get(key)
+        if value is not None and not value > 0:
+            raise UsageError(f"model.optim.{key} must be > 0, got {value}")
+    for key in ("beta1", "beta2"):
+        value = optim.get(key)
+        if value is not None and not 0 <= value < 1:
+            raise UsageError(f"model.optim.{key} must be in [0, 1), got {value}")
+    name = optim.get("name", "adam")
+    if name not in ("adam", "rmsprop"):
+        raise UsageError(f"model.optim.name must be 'adam' or 'rmsprop', got {name!r}")
+
+
+class GAN(LightningModule):
+    """Base class of the procedures; subclasses write `training_step`."""
+
+    def __init__(
+        self,
+        net: dict,
+        optim: dict,
+        latent_dim: int = 100,
+        image_shape: tuple[int, int, int] = (1, 28, 28),
+        num_classes: int = 0,
+        class_names: list[str] | None = None,
+        conditional: bool = False,
+        sample_count: int = 64,
+    ):
+        super().__init__()
+        net, optim = plain(net), plain(optim)
+        image_shape = tuple(plain(image_shape))
+        class_names = list(plain(class_names) or [])
+        if latent_dim < 1:
+            raise UsageError(f"model.latent_dim must be >= 1, got {latent_dim}")
+        check_optim(optim)
+        if conditional and num_classes < 1:
+            raise UsageError(
+                "this model preset is conditional but the data module yields no labels: "
+                "choose a labelled data set (e.g. data=mnist) or an unconditional model"
+            )
+        self.save_hyperparameters(
+            {
+                "net": net,
+                "optim": optim,
+                "latent_dim": latent_dim,
+                "image_shape": image_shape,
+                "num_classes": num_classes,
+                "class_names": class_names,
+                "conditional": conditional,
+                "sample_count": sample_count,
+            }
+        )
+        self.automatic_optimization = False
+        self.latent_dim = latent_dim
+        self.conditional = conditional
+        self.num_classes = num_classes
+        self.class_names = class_names
+        classes = num_classes if conditional else 0
+        try:
+            self.generator = instantiate(
+                net["generator"],
+                latent_dim=latent_dim,
+                image_shape=image_shape,
+                num_classes=classes,
+            )
+            self.discriminator = instantiate(
+                net["discriminator"], image_shape=image_shape, num_classes=classes
+            )
+        except ValueError as error:
+            raise UsageError(
+                f"cannot build the networks for images {image_shape}: {error}"
+            ) from None
+        self.register_buffer("fixed_noise", torch.randn(sample_count, latent_dim))
+        self.register_buffer("fixed_labels", self.grid_labels(sample_count))
+
+    real_batches_per_step = 1
+    """How many real batches one training step consumes (a WGAN critic uses n_critic)."""
+
+    def grid_labels(self, count: int) -> torch.Tensor:
+        """Labels for the fixed-noise grid: one row of eight per class, cycling."""
+        if not self.conditional:
+            return torch.zeros(0, dtype=torch.long)
+        return (torch.arange(count) // 8) % self.num_classes
+
+    def configure_optimizers(self) -> list[torch.optim.Optimizer]:
+        optim = self.hparams.optim
+        lr_g = optim.get("lr_g") or optim["lr"]
+        lr_d = optim.get("lr_d") or optim["lr"]
+        if optim.get("name", "adam") == "rmsprop":
+            return [
+                torch.optim.RMSprop(self.generator.parameters(), lr=lr_g),
+                torch.optim.RMSprop(self.discriminator.parameters(), lr=lr_d),
+            ]
+        betas = (optim["beta1"], optim["beta2"])
+        return [
+            torch.optim.Adam(self.generator.parameters(), lr=lr_g, betas=betas),
+            torch.optim.Adam(self.discriminator.parameters(), lr=lr_d, betas=betas),
+        ]
+
+    def update(self, optimizer: LightningOptimizer, loss: torch.Tensor, **backward: Any) -> None:
+        """One generator update: counted by Lightning in `global_step`."""
+        optimizer.zero_grad(set_to_none=True)
+        self.manual_backward(loss, **backward)
+        optimizer.step()
+
+    def update_uncounted(
+        self, optimizer: LightningOptimizer, loss: torch.Tensor, **backward: Any
+    ) -> None:
+        """One discriminator/critic update, stepped on the wrapped torch optimizer so that
+        `global_step` keeps counting generator updates only."""
+        optimizer.zero_grad(set_to_none=True)
+        self.manual_backward(loss, **backward)
+        optimizer.optimizer.step()
+
+    def noise(self, count: int, like: torch.Tensor) -> torch.Tensor:
+        return torch.randn(count, self.latent_dim, device=like.device, dtype=like.dtype)
+
+    def condition(self, labels: torch.Tensor) -> torch.Tensor | None:
+        """The labels the networks see: the batch's labels in a conditional run, else None."""
+        return labels if self.conditional else None
+
+    @torch.no_grad()
+    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Images in [-1, 1] from latent vectors, with the generator in eval mode (batch-norm
+        running statistics, no dropout) and its previous mode restored afterwards."""
+        was_training = self.generator.training
+        self.generator.eval()
+        try:
+            return self.generator(z, labels if self.conditional else None)
+        finally:
+            self.generator.train(was_training)
+
+    def fixed_samples(self) -> torch.Tensor:
+        """The same noise (and labels) every time: the epoch grids show progress, not luck."""
+        return self.generate(self.fixed_noise, self.fixed_labels if self.conditional else None)
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        cls = type(self)
+        checkpoint["ganlab"] = {
+            "module": f"{cls.__module__}.{cls.__qualname__}",
+            "version": __version__,
+            "num_classes": self.num_classes,
+            "class_names": self.class_names,
+            "conditional": self.conditional,
+        }
+
+
+def load_module(path: str, map_location: str | torch.device = "cpu") -> GAN:
+    """Rebuild a trained module from a checkpoint alone (no config needed)."""
+    checkpoint = torch.load(path, map_location=map_location, weights_only=False)
+    info = checkpoint.get("ganlab") if isinstance(checkpoint, dict) else None
+    if info is None:
+        raise UsageError(f"{path} is not a ganlab checkpoint (no 'ganlab' entry)")
+    module_path, _, name = info["module"].rpartition(".")
+    cls = getattr(importlib.import_module(module_path), name)
+    model = cls(**checkpoint["hyper_parameters"])
+    model.load_state_dict(checkpoint["state_dict"])
+    return model

@@ -1,0 +1,1 @@
+"""Generator/discriminator pairs: plain nn.Modules with no training logic."""

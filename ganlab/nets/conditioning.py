@@ -1,0 +1,45 @@
+"""How a class label enters a network: one-hot vectors for the generator, one-hot planes for
+the discriminator (the Generative Deep Learning book's CGAN), or a learned embedding."""
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class LabelVector(nn.Module):
+    """Turns integer labels into a vector to concatenate to the latent code."""
+
+    def __init__(self, num_classes: int, mode: str = "onehot", embed_dim: int | None = None):
+        super().__init__()
+        if mode not in ("onehot", "embedding"):
+            raise ValueError(f"label mode must be 'onehot' or 'embedding', got {mode!r}")
+        self.num_classes = num_classes
+        self.mode = mode
+        self.dim = num_classes if mode == "onehot" else (embed_dim or num_classes)
+        self.embedding = nn.Embedding(num_classes, self.dim) if mode == "embedding" else None
+
+    def forward(self, labels: torch.Tensor) -> torch.Tensor:
+        if self.embedding is not None:
+            return self.embedding(labels)
+        return F.one_hot(labels, self.num_classes).float()
+
+
+class LabelPlanes(nn.Module):
+    """Turns integer labels into constant image planes to concatenate to the image channels."""
+
+    def __init__(self, num_classes: int, mode: str = "onehot", embed_dim: int | None = None):
+        super().__init__()
+        self.vector = LabelVector(num_classes, mode, embed_dim)
+        self.channels = self.vector.dim
+
+    def forward(self, labels: torch.Tensor, height: int, width: int) -> torch.Tensor:
+        vec = self.vector(labels)
+        return vec[:, :, None, None].expand(-1, -1, height, width)
+
+
+def check_labels(labels: torch.Tensor | None, num_classes: int) -> None:
+    """Conditional networks need labels; unconditional ones must not silently get them."""
+    if num_classes > 0 and labels is None:
+        raise ValueError("this network is conditional: pass class labels")
+    if num_classes == 0 and labels is not None:
+        raise ValueError("this network is unconditional: it takes no labels")

@@ -1,0 +1,96 @@
+"""The TensorFlow DCGAN tutorial's MNIST networks (tensorflow.org/tutorials/generative/dcgan).
+
+The generator starts from a (size/4)×(size/4)×256 map, so any size divisible by 4 works;
+28×28 is the tutorial's. LeakyReLU's slope defaults to Keras' 0.3.
+"""
+
+import torch
+from torch import nn
+
+from ganlab.nets.conditioning import LabelPlanes, LabelVector, check_labels
+from ganlab.nets.layers import check_image_shape, norm2d
+
+
+def _check_size(size: int) -> int:
+    if size % 4 != 0 or size < 8:
+        raise ValueError(
+            f"the dcgan28 networks need an image size divisible by 4 (e.g. 28), got {size}; "
+            "use model/net=dcgan64 for power-of-two sizes such as 64"
+        )
+    return size // 4
+
+
+class Generator(nn.Module):
+    def __init__(
+        self,
+        latent_dim: int,
+        image_shape: tuple[int, int, int],
+        num_classes: int = 0,
+        label_mode: str = "onehot",
+        negative_slope: float = 0.3,
+    ):
+        super().__init__()
+        channels, size, _ = check_image_shape(image_shape)
+        self.start = _check_size(size)
+        self.num_classes = num_classes
+        self.labels = LabelVector(num_classes, label_mode) if num_classes else None
+        in_dim = latent_dim + (self.labels.dim if self.labels else 0)
+        self.project = nn.Sequential(
+            nn.Linear(in_dim, self.start * self.start * 256, bias=False),
+            nn.BatchNorm1d(self.start * self.start * 256),
+            nn.LeakyReLU(negative_slope),
+        )
+        self.upsample = nn.Sequential(
+            nn.ConvTranspose2d(256, 128, 5, stride=1, padding=2, bias=False),
+            nn.BatchNorm2d(128),
+            nn.LeakyReLU(negative_slope),
+            nn.ConvTranspose2d(128, 64, 5, stride=2, padding=2, output_padding=1, bias=False),
+            nn.BatchNorm2d(64),
+            nn.LeakyReLU(negative_slope),
+            nn.ConvTranspose2d(64, channels, 5, stride=2, padding=2, output_padding=1, bias=False),
+            nn.Tanh(),
+        )
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        check_labels(labels, self.num_classes)
+        if self.labels is not None:
+            z = torch.cat([z, self.labels(labels)], dim=1)
+        x = self.project(z).view(-1, 256, self.start, self.start)
+        return self.upsample(x)
+
+
+class Discriminator(nn.Module):
+    """Returns one logit per image (no sigmoid: the losses take logits)."""
+
+    def __init__(
+        self,
+        image_shape: tuple[int, int, int],
+        num_classes: int = 0,
+        label_mode: str = "onehot",
+        dropout: float = 0.3,
+        norm: str = "none",
+        negative_slope: float = 0.3,
+    ):
+        super().__init__()
+        channels, size, _ = check_image_shape(image_shape)
+        start = _check_size(size)
+        self.num_classes = num_classes
+        self.labels = LabelPlanes(num_classes, label_mode) if num_classes else None
+        in_channels = channels + (self.labels.channels if self.labels else 0)
+        self.features = nn.Sequential(
+            nn.Conv2d(in_channels, 64, 5, stride=2, padding=2),
+            nn.LeakyReLU(negative_slope),
+            nn.Dropout(dropout),
+            nn.Conv2d(64, 128, 5, stride=2, padding=2),
+            norm2d(norm, 128),
+            nn.LeakyReLU(negative_slope),
+            nn.Dropout(dropout),
+            nn.Flatten(),
+        )
+        self.classify = nn.Linear(128 * start * start, 1)
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        check_labels(labels, self.num_classes)
+        if self.labels is not None:
+            x = torch.cat([x, self.labels(labels, x.shape[2], x.shape[3])], dim=1)
+        return self.classify(self.features(x)).squeeze(1)
