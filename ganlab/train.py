@@ -42,15 +42,25 @@ def train(cfg: DictConfig) -> dict[str, float]:
     return {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}
 
 
+def user_error_of(error: BaseException) -> GanlabError | None:
+    """The GanlabError behind an exception (Hydra's instantiate wraps what constructors raise)."""
+    while error is not None:
+        if isinstance(error, GanlabError):
+            return error
+        error = error.__cause__
+    return None
+
+
 @hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="train")
 def main(cfg: DictConfig) -> None:
     try:
         train(cfg)
-    except GanlabError as error:
-        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+    except Exception as error:
+        user_error = user_error_of(error)
+        if user_error is None or os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
-        print(f"ganlab: error: {error}", file=sys.stderr)
-        sys.exit(error.exit_code)
+        print(f"ganlab: error: {user_error}", file=sys.stderr)
+        sys.exit(user_error.exit_code)
 
 
 if __name__ == "__main__":
