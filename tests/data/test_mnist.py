@@ -39,7 +39,12 @@ def test_missing_files_name_the_fix(tmp_path):
     with pytest.raises(DataNotFoundError) as error:
         datamodule.setup()
     message = str(error.value)
-    for text in ("t10k-images-idx3-ubyte", str(tmp_path / "MNIST" / "raw"), "data.root", "GANLAB_DATA"):
+    for text in (
+        "t10k-images-idx3-ubyte",
+        str(tmp_path / "MNIST" / "raw"),
+        "data.root",
+        "GANLAB_DATA",
+    ):
         assert text in message
 
 
