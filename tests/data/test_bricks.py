@@ -107,3 +107,17 @@ def test_download_off_and_nothing_there(tmp_path):
     datamodule = BricksDataModule(root=str(tmp_path), num_workers=0, download=False)
     with pytest.raises(DataNotFoundError, match="download is off"):
         datamodule.setup()
+
+
+def test_no_network_names_the_failure_and_the_manual_steps(tmp_path, monkeypatch):
+    class OfflineApi:
+        def dataset_download_files(self, *args, **kwargs):
+            raise ConnectionError("Failed to resolve 'www.kaggle.com'")
+
+    monkeypatch.setattr(kaggle, "kaggle_api", OfflineApi)
+    with pytest.raises(DataNotFoundError) as error:
+        BricksDataModule(root=str(tmp_path), num_workers=0).prepare_data()
+    message = str(error.value)
+    assert "download of joosthazelzet/lego-brick-images failed (ConnectionError" in message
+    assert str(tmp_path / "lego-brick-images.zip") in message
+    assert not list(tmp_path.iterdir())

@@ -18,7 +18,7 @@ def build(**kwargs) -> WGAN:
     return WGAN(net=NET, optim=OPTIM, latent_dim=8, image_shape=(1, 28, 28), **kwargs)
 
 
-def fit(model: WGAN, mnist_root, steps: int, batch_size: int = 4) -> Trainer:
+def fit(model: WGAN, mnist_root, steps: int, batch_size: int = 4, **trainer_options) -> Trainer:
     datamodule = MNISTDataModule(root=str(mnist_root), splits=["test"], batch_size=batch_size)
     datamodule.batch_multiple = model.real_batches_per_step  # what ganlab.train does
     trainer = Trainer(
@@ -28,6 +28,7 @@ def fit(model: WGAN, mnist_root, steps: int, batch_size: int = 4) -> Trainer:
         enable_checkpointing=False,
         enable_progress_bar=False,
         enable_model_summary=False,
+        **trainer_options,
     )
     trainer.fit(model, datamodule=datamodule)
     return trainer
@@ -110,3 +111,10 @@ def test_batch_norm_in_a_gradient_penalty_critic_warns():
     net = {**NET, "discriminator": {**NET["discriminator"], "norm": "batch"}}
     with pytest.warns(UserWarning, match="batch norm"):
         WGAN(net=net, optim=OPTIM, latent_dim=8)
+
+
+def test_bf16_mixed_precision_trains_with_an_fp32_penalty(mnist_root):
+    trainer = fit(build(n_critic=2), mnist_root, steps=1, precision="bf16-mixed")
+    assert trainer.global_step == 1
+    assert torch.isfinite(trainer.callback_metrics["c_gp_step"])
+    assert trainer.callback_metrics["c_gp_step"].dtype == torch.float32
