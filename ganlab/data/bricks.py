@@ -68,8 +68,9 @@ class BricksDataModule(ImageDataModule):
     def missing(self, reason: str) -> DataNotFoundError:
         return DataNotFoundError(
             f"LEGO brick images not found: no PNGs in {self.image_folder}; {reason}. Fix one of: "
-            f"(1) Kaggle credentials (~/.kaggle/kaggle.json, or KAGGLE_USERNAME and KAGGLE_KEY) "
-            f"and data.download=true; (2) download the zip from "
+            "(1) Kaggle credentials (kaggle.json from kaggle.com > Settings > API in "
+            "~/.kaggle/, or KAGGLE_USERNAME and KAGGLE_KEY) and data.download=true; "
+            "(2) download the zip from "
             f"https://www.kaggle.com/datasets/{KAGGLE_DATASET} and save it as {self.archive} "
             f"(ganlab unpacks it); (3) unpack it yourself so the PNGs are in "
             f"{self.image_folder}/; or point data.root (or GANLAB_DATA) at the folder "

@@ -132,9 +132,9 @@ class CelebADataModule(ImageDataModule):
             f"{IMAGES}/*.jpg, {ATTRIBUTE_FILE}, {PARTITION_FILE}; (2) download the Kaggle "
             f"mirror's zip from https://www.kaggle.com/datasets/{KAGGLE_DATASET} and save it "
             f"as {self.kaggle_archive} (ganlab unpacks and arranges it); (3) set Kaggle "
-            f"credentials (~/.kaggle/kaggle.json, or KAGGLE_USERNAME and KAGGLE_KEY) and "
-            f"data.download=true; or point data.root (or GANLAB_DATA) at the folder holding "
-            f"celeba/"
+            "credentials (kaggle.json from kaggle.com > Settings > API in ~/.kaggle/, or "
+            "KAGGLE_USERNAME and KAGGLE_KEY) and data.download=true; or point data.root (or "
+            "GANLAB_DATA) at the folder holding celeba/"
         )
 
     def prepare_data(self) -> None:

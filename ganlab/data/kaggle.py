@@ -11,11 +11,6 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
-CREDENTIALS_HELP = (
-    "Kaggle credentials: put kaggle.json (from kaggle.com > Settings > API > Create New Token) "
-    "in ~/.kaggle/ (chmod 600), or set KAGGLE_USERNAME and KAGGLE_KEY"
-)
-
 
 class KaggleUnavailable(Exception):
     """The Kaggle download could not be done; the message says why (for the data modules to
@@ -37,9 +32,7 @@ def kaggle_api() -> Any:
             api = KaggleApi()
             api.authenticate()
     except (Exception, SystemExit) as error:
-        raise KaggleUnavailable(
-            f"no usable Kaggle credentials ({type(error).__name__}); {CREDENTIALS_HELP}"
-        ) from None
+        raise KaggleUnavailable(f"no usable Kaggle credentials ({type(error).__name__})") from None
     return api
 
 
