@@ -4,24 +4,34 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.ganlab-installed
 ARGS ?=
+SWEEP ?= smoke
+# the newest sweep folder, for `make report`
+SWEEP_DIR ?= $(shell ls -td outputs/sweeps/*/*/ outputs/train/multiruns/*/ 2>/dev/null | head -1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install train test lint format tensorboard clean
+.PHONY: help install train sweep report test lint format tensorboard clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 	@echo "  pass options to train with ARGS='model=wgan_gp data=celeba'"
+	@echo "  pick a study with SWEEP=rdfia, a folder to report on with SWEEP_DIR=outputs/sweeps/..."
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
-	$(PY) -m pip install -e '.[dev]'
+	$(PY) -m pip install -e '.[dev,sweep]'
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install ganlab (editable) with its dev tools
+install: $(STAMP) ## create .venv and install ganlab (editable) with its dev and sweep tools
 
 train: $(STAMP) ## run the default training job (DCGAN on MNIST); ARGS=... for overrides
 	$(PY) -m ganlab.train $(ARGS)
+
+sweep: $(STAMP) ## run a study from conf/sweep/ (SWEEP=smoke|rdfia|optuna); ARGS=... for overrides
+	$(PY) -m ganlab.train sweep=$(SWEEP) $(ARGS)
+
+report: $(STAMP) ## table + figures for a sweep folder (SWEEP_DIR=..., default: the newest)
+	$(PY) -m ganlab.report $(SWEEP_DIR)
 
 test: $(STAMP) ## run the test suite (offline, CPU)
 	$(PY) -m pytest -q $(ARGS)

@@ -1,0 +1,87 @@
+"""At the end of training: `metrics.json` in the run folder, and the run's hyper-parameters
+with its final metrics in TensorBoard's HParams plugin, so the HParams tab compares the runs
+of a sweep side by side.
+
+The metrics are everything in `trainer.callback_metrics` when fitting ends: the procedure's
+epoch losses, and whatever an evaluation callback logged (`pl_module.log`) or stored there
+(`trainer.callback_metrics["fid"] = tensor`) by its own `on_train_end`; this callback writes
+in `on_fit_end`, after every callback's `on_train_end`.
+"""
+
+import os
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from hydra.core.hydra_config import HydraConfig
+from lightning.pytorch import Callback, LightningModule, Trainer
+from lightning.pytorch.loggers import TensorBoardLogger
+from lightning.pytorch.utilities import rank_zero_only
+
+from ganlab.run_record import completed_record, final_metrics, write_record
+
+
+class RunSummary(Callback):
+    """Writes `dirpath/metrics.json` and the HParams summary when fitting completes."""
+
+    def __init__(self, dirpath: str):
+        self.dirpath = Path(dirpath)
+        self.started = time.monotonic()
+
+    def on_fit_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        self.started = time.monotonic()
+
+    @rank_zero_only
+    def on_fit_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        metrics = final_metrics(trainer.callback_metrics)
+        record = completed_record(
+            metrics,
+            global_step=trainer.global_step,
+            epochs=trainer.current_epoch,
+            wall_time_s=time.monotonic() - self.started,
+        )
+        write_record(self.dirpath, **record)
+        finite = {name: value for name, value in record["metrics"].items() if value is not None}
+        for logger in trainer.loggers:
+            if isinstance(logger, TensorBoardLogger):
+                logger.log_hyperparams(
+                    comparable_hparams(trainer, pl_module), finite, step=trainer.global_step
+                )
+
+
+def comparable_hparams(trainer: Trainer, pl_module: LightningModule) -> dict[str, Any]:
+    """What a run was trained with, under the config's own key names (`model.optim.lr`,
+    `data.batch_size`, `trainer.max_steps`, `seed`) plus the group choices (`model`, `data`)
+    when Hydra composed the run. Unset (None) values are left out, so a column holds one type."""
+    params: dict[str, Any] = {}
+    if HydraConfig.initialized():
+        choices = HydraConfig.get().runtime.choices
+        params.update(
+            {
+                group: choice
+                for group, choice in choices.items()
+                if choice is not None and not group.startswith("hydra")
+            }
+        )
+    params.update(flatten(dict(pl_module.hparams), "model"))
+    datamodule = trainer.datamodule
+    if datamodule is not None:
+        params.update(flatten(dict(datamodule.hparams), "data"))
+    params["trainer.max_steps"] = trainer.max_steps
+    params["trainer.max_epochs"] = trainer.max_epochs
+    if "PL_GLOBAL_SEED" in os.environ:
+        params["seed"] = int(os.environ["PL_GLOBAL_SEED"])
+    return {name: value for name, value in params.items() if value is not None}
+
+
+def flatten(values: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    """{'optim': {'lr': 1e-3}} -> {'model.optim.lr': 1e-3}."""
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        name = f"{prefix}.{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, name))
+        else:
+            flat[name] = value
+    return flat

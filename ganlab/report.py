@@ -1,0 +1,104 @@
+"""Compare the runs of a sweep: `python -m ganlab.report SWEEP_DIR`.
+
+Writes into SWEEP_DIR: `report.md` and `report.csv` (one row per run: swept values, status,
+steps, wall time, final metrics), `report_metrics.png` (each metric against each swept value),
+`report_losses.png` (the runs' loss curves overlaid, from TensorBoard) and `report_samples.png`
+(the runs' final sample grids side by side); prints the table.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from ganlab.errors import UsageError
+from ganlab.reporting.figures import loss_curves, metric_per_value, sample_grids
+from ganlab.reporting.runs import common_overrides, find_runs, label_runs, swept_keys
+from ganlab.reporting.table import markdown_table, metric_names, table_rows, write_csv
+from ganlab.run_record import COMPLETED
+
+CURVES = ["d_loss_step", "g_loss_step"]
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m ganlab.report", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("sweep_dir", type=Path, help="a multirun folder (or any run folder)")
+    parser.add_argument(
+        "--metrics", nargs="+", help="metrics to plot per swept value (default: all recorded)"
+    )
+    parser.add_argument(
+        "--curves", nargs="+", default=CURVES, help=f"TensorBoard tags to overlay ({CURVES})"
+    )
+    parser.add_argument(
+        "--smoothing", type=float, default=0.6, help="curve smoothing in [0, 1) (0.6)"
+    )
+    return parser.parse_args(argv)
+
+
+def report(args: argparse.Namespace) -> str:
+    """Write the report files; return the Markdown table."""
+    sweep_dir = args.sweep_dir
+    if not sweep_dir.is_dir():
+        raise UsageError(f"{sweep_dir} is not a folder: give the sweep folder printed by -m")
+    if not 0 <= args.smoothing < 1:
+        raise UsageError(f"--smoothing must be in [0, 1), got {args.smoothing}")
+    runs = find_runs(sweep_dir)
+    if not runs:
+        raise UsageError(
+            f"no run folders under {sweep_dir} (none holds .hydra/overrides.yaml): give the "
+            "folder a sweep wrote, e.g. outputs/sweeps/smoke/<date>"
+        )
+    swept = swept_keys(runs)
+    label_runs(runs, swept)
+    recorded = metric_names(runs)
+    metrics = args.metrics or recorded
+    unknown = [name for name in metrics if name not in recorded]
+    if unknown:
+        raise UsageError(
+            f"--metrics {' '.join(unknown)}: no run recorded it; recorded: {', '.join(recorded)}"
+        )
+    rows = table_rows(runs, swept, recorded)
+    table = markdown_table(rows)
+    write_csv(rows, sweep_dir / "report.csv")
+    figures = []
+    if metrics:
+        figures.append(metric_per_value(runs, swept, metrics, sweep_dir / "report_metrics.png"))
+    figures.append(loss_curves(runs, args.curves, sweep_dir / "report_losses.png", args.smoothing))
+    figures.append(sample_grids(runs, sweep_dir / "report_samples.png"))
+    completed = sum(run.status == COMPLETED for run in runs)
+    common = common_overrides(runs, swept)
+    lines = [
+        f"# Sweep report: {sweep_dir}",
+        "",
+        f"{len(runs)} runs, {completed} completed. Swept: "
+        + (", ".join(f"`{key}`" for key in swept) or "nothing")
+        + ". Common overrides: "
+        + (" ".join(f"`{item}`" for item in common) or "none")
+        + ".",
+        "",
+        "Metrics are the final values (`*_epoch`: mean over the last epoch); steps count "
+        "generator updates; wall time covers the fit.",
+        "",
+        table,
+        "",
+        *(f"![{path.stem}]({path.name})" for path in figures),
+        "",
+    ]
+    (sweep_dir / "report.md").write_text("\n".join(lines))
+    return table
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    try:
+        table = report(args)
+    except UsageError as error:
+        print(f"ganlab: error: {error}", file=sys.stderr)
+        sys.exit(error.exit_code)
+    print(table)
+    print(f"\nreport: {args.sweep_dir / 'report.md'} (+ report.csv, report_*.png)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""The sweep's figures: each metric against each swept value, the runs' loss curves overlaid,
+and the runs' final sample grids side by side. Matplotlib's object API (no pyplot state), so
+figures render without a display."""
+
+import math
+from pathlib import Path
+
+from matplotlib import colormaps
+from matplotlib.figure import Figure
+from matplotlib.image import imread
+
+from ganlab.reporting.events import read_curves, smooth
+from ganlab.reporting.runs import Run
+from ganlab.run_record import COMPLETED
+
+
+def as_number(text: str | None) -> float | None:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def value_of(run: Run, key: str | None) -> str:
+    """The run's value of a swept key; with nothing swept, the run itself."""
+    return run.name if key is None else str(run.overrides.get(key, "-"))
+
+
+def ordered_values(runs: list[Run], key: str | None) -> list[str]:
+    """The distinct values of a swept key, numerically sorted when they are numbers."""
+    values = list(dict.fromkeys(value_of(run, key) for run in runs))
+    if all(as_number(v) is not None for v in values):
+        values.sort(key=as_number)
+    return values
+
+
+def colors(count: int) -> list:
+    palette = colormaps["tab10" if count <= 10 else "tab20"]
+    return [palette(i % palette.N) for i in range(count)]
+
+
+def metric_per_value(runs: list[Run], swept: list[str], metrics: list[str], path: Path) -> Path:
+    """One panel per (metric, swept key): every run as a dot at its value, the mean as a
+    bar, so the effect of one hyper-parameter shows across the others."""
+    keys: list[str | None] = list(swept) or [None]
+    figure = Figure(figsize=(3.2 * len(keys), 2.6 * len(metrics)), layout="constrained")
+    axes = figure.subplots(len(metrics), len(keys), squeeze=False)
+    for row, metric in enumerate(metrics):
+        for col, key in enumerate(keys):
+            ax = axes[row][col]
+            values = ordered_values(runs, key)
+            for x, value in enumerate(values):
+                ys = [
+                    run.metrics[metric]
+                    for run in runs
+                    if value_of(run, key) == value and run.metrics.get(metric) is not None
+                ]
+                if not ys:
+                    continue
+                spread = [x + 0.08 * (i - (len(ys) - 1) / 2) for i in range(len(ys))]
+                ax.scatter(spread, ys, s=18, color="tab:blue", alpha=0.7, zorder=3)
+                ax.hlines(sum(ys) / len(ys), x - 0.3, x + 0.3, color="tab:red", zorder=2)
+            ax.set_xticks(range(len(values)), values, fontsize=8)
+            ax.set_xlim(-0.6, len(values) - 0.4)
+            ax.grid(alpha=0.3)
+            if row == len(metrics) - 1:
+                ax.set_xlabel(key or "run")
+            if col == 0:
+                ax.set_ylabel(metric)
+    figure.suptitle("final metrics per swept value (dots: runs, red: mean)", fontsize=10)
+    figure.savefig(path, dpi=110)
+    return path
+
+
+def loss_curves(runs: list[Run], tags: list[str], path: Path, smoothing: float = 0.6) -> Path:
+    """One panel per tag, one line per run (TensorBoard's smoothing, raw curve faint)."""
+    figure = Figure(figsize=(6.0 * len(tags), 4.2), layout="constrained")
+    axes = figure.subplots(1, len(tags), squeeze=False)[0]
+    palette = colors(len(runs))
+    for run, color in zip(runs, palette, strict=True):
+        curves = read_curves(run.path, tags)
+        for ax, tag in zip(axes, tags, strict=True):
+            if tag not in curves:
+                continue
+            steps, values = curves[tag]
+            ax.plot(steps, values, color=color, alpha=0.15, linewidth=0.8)
+            ax.plot(steps, smooth(values, smoothing), color=color, linewidth=1.4, label=run.label)
+    for ax, tag in zip(axes, tags, strict=True):
+        ax.set_title(tag)
+        ax.set_xlabel("generator updates")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.grid(alpha=0.3)
+    handles, labels = axes[0].get_legend_handles_labels()
+    if handles:
+        figure.legend(handles, labels, loc="outside right upper", fontsize=8)
+    figure.savefig(path, dpi=110)
+    return path
+
+
+def sample_grids(runs: list[Run], path: Path, columns: int = 4) -> Path:
+    """Each run's last fixed-noise grid, titled with its swept values."""
+    columns = min(columns, len(runs))
+    rows = math.ceil(len(runs) / columns)
+    figure = Figure(figsize=(3.2 * columns, 3.5 * rows), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False).flatten()
+    for ax in axes:
+        ax.set_axis_off()
+    for ax, run in zip(axes, runs, strict=False):
+        grid = run.final_samples()
+        title = run.label if run.status == COMPLETED else f"{run.label}\n({run.status})"
+        ax.set_title(title, fontsize=8)
+        if grid is not None:
+            ax.imshow(imread(grid))
+        else:
+            ax.text(0.5, 0.5, "no samples", ha="center", va="center", transform=ax.transAxes)
+    figure.savefig(path, dpi=110)
+    return path

@@ -1,0 +1,97 @@
+"""The runs of a sweep folder: each run folder's overrides (what was swept) and record."""
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from omegaconf import OmegaConf
+
+from ganlab.run_record import read_record
+
+INCOMPLETE = "incomplete"
+"""The status of a run folder without `metrics.json`: still running, or killed."""
+
+
+@dataclass
+class Run:
+    name: str
+    path: Path
+    overrides: dict[str, str]
+    record: dict[str, Any] | None
+    label: str = field(default="")
+
+    @property
+    def status(self) -> str:
+        return self.record["status"] if self.record else INCOMPLETE
+
+    @property
+    def metrics(self) -> dict[str, float | None]:
+        return self.record.get("metrics", {}) if self.record else {}
+
+    def final_samples(self) -> Path | None:
+        """The last fixed-noise grid the run wrote (names sort by epoch and step)."""
+        grids = sorted((self.path / "samples").glob("*.png"))
+        return grids[-1] if grids else None
+
+
+def natural_key(text: str) -> tuple:
+    """'10' after '9': job folders are numbered."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
+
+
+def read_overrides(run_dir: Path) -> dict[str, str]:
+    """The job's command-line and sweep overrides as key -> value text (`+key` as `key`)."""
+    lines = OmegaConf.load(run_dir / ".hydra" / "overrides.yaml") or []
+    overrides = {}
+    for line in lines:
+        key, _, value = str(line).partition("=")
+        overrides[key.lstrip("+~")] = value
+    return overrides
+
+
+def find_runs(sweep_dir: Path) -> list[Run]:
+    """Every Hydra run folder (one holding `.hydra/overrides.yaml`) under `sweep_dir`, in job
+    order; `sweep_dir` itself when it is a single run folder."""
+    folders = sorted(
+        (p.parent.parent for p in sweep_dir.rglob(".hydra/overrides.yaml")),
+        key=lambda p: natural_key(str(p.relative_to(sweep_dir))),
+    )
+    runs = []
+    for folder in folders:
+        name = str(folder.relative_to(sweep_dir))
+        runs.append(
+            Run(
+                name=folder.name if name == "." else name,
+                path=folder,
+                overrides=read_overrides(folder),
+                record=read_record(folder),
+            )
+        )
+    return runs
+
+
+def swept_keys(runs: list[Run]) -> list[str]:
+    """The override keys whose value differs between runs, in the order they were given."""
+    keys: list[str] = []
+    for run in runs:
+        keys += [key for key in run.overrides if key not in keys]
+    return [key for key in keys if len({run.overrides.get(key) for run in runs}) > 1]
+
+
+def common_overrides(runs: list[Run], swept: list[str]) -> list[str]:
+    """The overrides every run shares (the sweep's fixed settings)."""
+    if not runs:
+        return []
+    first = runs[0].overrides
+    return [f"{key}={value}" for key, value in first.items() if key not in swept]
+
+
+def label_runs(runs: list[Run], swept: list[str]) -> None:
+    """A short legend label per run from its swept values, e.g. `lr=0.001 latent_dim=10`."""
+    short = {key: key.rsplit(".", 1)[-1] for key in swept}
+    if len(set(short.values())) < len(short):
+        short = {key: key for key in swept}
+    for run in runs:
+        parts = [f"{short[key]}={run.overrides.get(key, '-')}" for key in swept]
+        run.label = " ".join(parts) or run.name
