@@ -21,7 +21,9 @@ CURVES = ["d_loss_step", "g_loss_step"]
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m ganlab.report", description=__doc__.split("\n\n")[0]
+        prog="python -m ganlab.report",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("sweep_dir", type=Path, help="a multirun folder (or any run folder)")
     parser.add_argument(

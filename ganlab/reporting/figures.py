@@ -40,8 +40,9 @@ def colors(count: int) -> list:
 
 
 def metric_per_value(runs: list[Run], swept: list[str], metrics: list[str], path: Path) -> Path:
-    """One panel per (metric, swept key): every run as a dot at its value, the mean as a
-    bar, so the effect of one hyper-parameter shows across the others."""
+    """One panel per (metric, swept key), so the effect of one hyper-parameter shows across
+    the others: a grid's few values as categories (dots: runs, red bar: their mean); a
+    search's many sampled numbers (Optuna) on a numeric axis, logarithmic over decades."""
     keys: list[str | None] = list(swept) or [None]
     figure = Figure(figsize=(3.2 * len(keys), 2.6 * len(metrics)), layout="constrained")
     axes = figure.subplots(len(metrics), len(keys), squeeze=False)
@@ -49,27 +50,50 @@ def metric_per_value(runs: list[Run], swept: list[str], metrics: list[str], path
         for col, key in enumerate(keys):
             ax = axes[row][col]
             values = ordered_values(runs, key)
-            for x, value in enumerate(values):
-                ys = [
-                    run.metrics[metric]
-                    for run in runs
-                    if value_of(run, key) == value and run.metrics.get(metric) is not None
-                ]
-                if not ys:
-                    continue
-                spread = [x + 0.08 * (i - (len(ys) - 1) / 2) for i in range(len(ys))]
-                ax.scatter(spread, ys, s=18, color="tab:blue", alpha=0.7, zorder=3)
-                ax.hlines(sum(ys) / len(ys), x - 0.3, x + 0.3, color="tab:red", zorder=2)
-            ax.set_xticks(range(len(values)), values, fontsize=8)
-            ax.set_xlim(-0.6, len(values) - 0.4)
+            if len(values) > CATEGORIES and all(as_number(v) is not None for v in values):
+                plot_numeric(ax, runs, key, metric)
+            else:
+                plot_categories(ax, runs, key, metric, values)
             ax.grid(alpha=0.3)
             if row == len(metrics) - 1:
                 ax.set_xlabel(key or "run")
             if col == 0:
                 ax.set_ylabel(metric)
-    figure.suptitle("final metrics per swept value (dots: runs, red: mean)", fontsize=10)
+    figure.suptitle("final metrics per swept value", fontsize=10)
     figure.savefig(path, dpi=110)
     return path
+
+
+CATEGORIES = 8
+"""More distinct numeric values than this are plotted on a numeric axis."""
+
+
+def plot_categories(ax, runs: list[Run], key: str | None, metric: str, values: list[str]) -> None:
+    for x, value in enumerate(values):
+        ys = [
+            run.metrics[metric]
+            for run in runs
+            if value_of(run, key) == value and run.metrics.get(metric) is not None
+        ]
+        if not ys:
+            continue
+        spread = [x + 0.08 * (i - (len(ys) - 1) / 2) for i in range(len(ys))]
+        ax.scatter(spread, ys, s=18, color="tab:blue", alpha=0.7, zorder=3)
+        ax.hlines(sum(ys) / len(ys), x - 0.3, x + 0.3, color="tab:red", zorder=2)
+    ax.set_xticks(range(len(values)), values, fontsize=8)
+    ax.set_xlim(-0.6, len(values) - 0.4)
+
+
+def plot_numeric(ax, runs: list[Run], key: str, metric: str) -> None:
+    points = [
+        (as_number(value_of(run, key)), run.metrics[metric])
+        for run in runs
+        if run.metrics.get(metric) is not None
+    ]
+    xs = [x for x, _ in points]
+    ax.scatter(xs, [y for _, y in points], s=18, color="tab:blue", alpha=0.7, zorder=3)
+    if xs and min(xs) > 0 and max(xs) >= 10 * min(xs):
+        ax.set_xscale("log")
 
 
 def loss_curves(runs: list[Run], tags: list[str], path: Path, smoothing: float = 0.6) -> Path:
