@@ -4,8 +4,6 @@ Hydra composes `conf/train.yaml`; this module builds the data module, the proced
 the networks sized from the data), the callbacks, the logger and the Trainer, then fits.
 """
 
-import logging
-import math
 import os
 import sys
 import time
@@ -13,15 +11,11 @@ from pathlib import Path
 
 import hydra
 import lightning as L
-from hydra.core.hydra_config import HydraConfig
-from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from ganlab.errors import GanlabError, UsageError
-from ganlab.run_record import failed_record, read_record, write_record
-
-log = logging.getLogger(__name__)
+from ganlab.errors import GanlabError
+from ganlab.sweep_job import in_sweep, objective, record_failed_job
 
 CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
 
@@ -59,50 +53,18 @@ def user_error_of(error: BaseException) -> GanlabError | None:
     return None
 
 
-def objective(metrics: dict[str, float], name: str | None) -> float | None:
-    """The value a sweeper optimises (`optimized_metric`), None when none is configured or
-    the run diverged: the Optuna sweeper counts a None as a failed trial, while a NaN would
-    stop the whole study."""
-    if name is None:
-        return None
-    if name not in metrics:
-        raise UsageError(
-            f"optimized_metric={name!r} is not among this run's metrics "
-            f"({', '.join(sorted(metrics))}): name one of them, or turn on the callback "
-            "that computes it"
-        )
-    if not math.isfinite(metrics[name]):
-        log.warning(f"optimized_metric {name} is {metrics[name]}: no value for the sweeper")
-        return None
-    return metrics[name]
-
-
-def in_sweep() -> bool:
-    return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
-
-
-def record_failed_job(error: Exception, started: float) -> None:
-    """A sweep job that raised: log why, mark its run folder failed, let the sweep go on."""
-    run_dir = HydraConfig.get().runtime.output_dir
-    if user_error_of(error) is None:
-        log.exception("job failed; its run folder is marked failed and the sweep goes on")
-    record = failed_record(error, time.monotonic() - started, read_record(run_dir))
-    log.error(f"ganlab: job failed: {record['error']} ({run_dir})")
-    write_record(run_dir, **record)
-
-
 @hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="train")
 def main(cfg: DictConfig) -> float | None:
-    """Train; return `optimized_metric` for a sweeper. In a sweep (-m) a failing job is
-    recorded as failed in its `metrics.json` and the other jobs still run."""
+    """Train; return `optimized_metric` for a sweeper. In a sweep a failing job is recorded
+    as failed in its `metrics.json` and the other jobs still run."""
     started = time.monotonic()
     try:
         return objective(train(cfg), cfg.get("optimized_metric"))
     except Exception as error:
-        if in_sweep():
-            record_failed_job(error, started)
-            return None
         user_error = user_error_of(error)
+        if in_sweep():
+            record_failed_job(error, started, with_traceback=user_error is None)
+            return None
         if user_error is None or os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
         print(f"ganlab: error: {user_error}", file=sys.stderr)

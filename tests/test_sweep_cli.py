@@ -98,21 +98,22 @@ def test_report_has_one_row_per_job_and_the_figures(smoke_sweep, capsys):
         assert (smoke_sweep / name).stat().st_size > 10_000, name
 
 
-def test_a_failing_job_is_recorded_and_the_others_complete(mnist_root, tmp_path, capsys):
+def test_a_failing_job_is_recorded_and_the_next_still_runs(mnist_root, tmp_path, capsys):
+    """A sweep over a config group: the 64x64 networks cannot take 28x28 MNIST, job 0 fails."""
     sweep_dir = tmp_path / "failing"
-    result = sweep(mnist_root, sweep_dir, "model.latent_dim=0,8")
+    result = sweep(mnist_root, sweep_dir, "model=dcgan64,dcgan")
     assert result.returncode == 0, result.stderr[-3000:]
-    message = "ganlab: job failed: model.latent_dim must be >= 1, got 0"
-    assert message in result.stdout and message in (sweep_dir / "0" / "train.log").read_text()
     failed, completed = record(sweep_dir / "0"), record(sweep_dir / "1")
-    assert failed["status"] == "failed"
-    assert failed["error"] == "model.latent_dim must be >= 1, got 0"
+    assert failed["status"] == "failed" and "power-of-two" in failed["error"]
+    assert failed["global_step"] is None and failed["metrics"] == {}
+    log = (sweep_dir / "0" / "train.log").read_text()
+    assert f"ganlab: job failed: {failed['error']}" in log and "Traceback" in log
     assert completed["status"] == "completed" and completed["global_step"] == 2
     assert (sweep_dir / "1" / "checkpoints" / "last.ckpt").is_file()
     report_main([str(sweep_dir)])
     table = capsys.readouterr().out
-    assert "| 0 | 0 | failed |" in table and "model.latent_dim must be >= 1, got 0" in table
-    assert "| 1 | 8 | completed |" in table
+    assert "| 0 | dcgan64 | failed |" in table and "power-of-two" in table
+    assert "| 1 | dcgan | completed |" in table
 
 
 def test_a_single_run_still_fails_with_exit_code_2_and_no_record(mnist_root, tmp_path):

@@ -134,7 +134,7 @@ def sample_grids(runs: list[Run], path: Path, columns: int = 4) -> Path:
         title = run.label if run.status == COMPLETED else f"{run.label}\n({run.status})"
         ax.set_title(title, fontsize=8)
         if grid is not None:
-            ax.imshow(imread(grid))
+            ax.imshow(imread(grid), interpolation="nearest")
         else:
             ax.text(0.5, 0.5, "no samples", ha="center", va="center", transform=ax.transAxes)
     figure.savefig(path, dpi=110)

@@ -6,7 +6,8 @@ import torch
 from hydra import compose, initialize_config_dir
 from lightning.pytorch import Callback
 
-from ganlab.train import CONF_DIR, objective, train
+from ganlab.sweep_job import objective
+from ganlab.train import CONF_DIR, train
 from tests.helpers import TINY
 from tests.hparams_reader import hparams_summary
 
