@@ -11,6 +11,7 @@ from ganlab.report import main as report_main
 from ganlab.reporting.events import read_curves
 from tests.helpers import TINY, run_cli
 from tests.hparams_reader import hparams_summary
+from tests.tensorboard_reader import scalars
 
 OPTIONAL = "an optional extra: pip install -e '.[sweep]'"
 
@@ -78,7 +79,10 @@ def test_hparams_tab_gets_each_runs_values_and_final_metrics(smoke_sweep):
         assert f"latent_dim: {int(params['model.latent_dim'])}\n" in config
         assert params["model"] == "dcgan" and params["seed"] == 42
         assert params["data.batch_size"] == 8 and params["trainer.max_steps"] == 2
-        assert set(metrics) == set(record(run_dir)["metrics"])
+        assert set(metrics) == {f"final/{name}" for name in record(run_dir)["metrics"]}
+        final = scalars(run_dir)
+        assert final["final/g_loss_epoch"] == [(2, record(run_dir)["metrics"]["g_loss_epoch"])]
+        assert len(final["g_loss_epoch"]) == 1, "the training curve gets no extra point"
         lrs.add(params["model.optim.lr"])
     assert lrs == {2e-4, 1e-3}
 

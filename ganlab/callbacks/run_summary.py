@@ -5,7 +5,9 @@ of a sweep side by side.
 The metrics are everything in `trainer.callback_metrics` when fitting ends: the procedure's
 epoch losses, and whatever an evaluation callback logged (`pl_module.log`) or stored there
 (`trainer.callback_metrics["fid"] = tensor`) by its own `on_train_end`; this callback writes
-in `on_fit_end`, after every callback's `on_train_end`.
+in `on_fit_end`, after every callback's `on_train_end`. In TensorBoard they are scalars
+`final/<name>` at the last step (the HParams plugin reads its metric columns from scalars;
+re-logging the training tags themselves would add a point to their curves).
 """
 
 import os
@@ -20,6 +22,8 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities import rank_zero_only
 
 from ganlab.run_record import completed_record, final_metrics, write_record
+
+FINAL = "final"
 
 
 class RunSummary(Callback):
@@ -42,11 +46,15 @@ class RunSummary(Callback):
             wall_time_s=time.monotonic() - self.started,
         )
         write_record(self.dirpath, **record)
-        finite = {name: value for name, value in record["metrics"].items() if value is not None}
+        final = {
+            f"{FINAL}/{name}": value
+            for name, value in record["metrics"].items()
+            if value is not None
+        }
         for logger in trainer.loggers:
             if isinstance(logger, TensorBoardLogger):
                 logger.log_hyperparams(
-                    comparable_hparams(trainer, pl_module), finite, step=trainer.global_step
+                    comparable_hparams(trainer, pl_module), final, step=trainer.global_step
                 )
 
 

@@ -38,5 +38,5 @@ def test_metrics_json_and_hparams_take_an_evaluation_callbacks_metric(mnist_root
     assert record["global_step"] == 2 and record["epochs"] == 1
 
     params, names = hparams_summary(tmp_path)
-    assert "fid" in names and params["model.latent_dim"] == 100
+    assert "final/fid" in names and params["model.latent_dim"] == 100
     assert "model" not in params, "group choices come from Hydra's runtime, absent here"
