@@ -11,12 +11,11 @@ import sys
 from pathlib import Path
 
 from ganlab.errors import UsageError
+from ganlab.reporting.events import per_step_tags, read_curves
 from ganlab.reporting.figures import loss_curves, metric_per_value, sample_grids
-from ganlab.reporting.runs import common_overrides, find_runs, label_runs, swept_keys
+from ganlab.reporting.runs import Run, common_overrides, find_runs, label_runs, swept_keys
 from ganlab.reporting.table import markdown_table, metric_names, table_rows, write_csv
 from ganlab.run_record import COMPLETED
-
-CURVES = ["d_loss_step", "g_loss_step"]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -30,7 +29,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--metrics", nargs="+", help="metrics to plot per swept value (default: all recorded)"
     )
     parser.add_argument(
-        "--curves", nargs="+", default=CURVES, help=f"TensorBoard tags to overlay ({CURVES})"
+        "--curves",
+        nargs="+",
+        help="TensorBoard scalar tags to overlay (default: the per-step curve of each metric)",
     )
     parser.add_argument(
         "--smoothing", type=float, default=0.6, help="curve smoothing in [0, 1) (0.6)"
@@ -63,20 +64,15 @@ def report(args: argparse.Namespace) -> str:
     rows = table_rows(runs, swept, recorded)
     table = markdown_table(rows)
     write_csv(rows, sweep_dir / "report.csv")
-    figures = []
-    if metrics:
-        figures.append(metric_per_value(runs, swept, metrics, sweep_dir / "report_metrics.png"))
-    figures.append(loss_curves(runs, args.curves, sweep_dir / "report_losses.png", args.smoothing))
-    figures.append(sample_grids(runs, sweep_dir / "report_samples.png"))
+    figures = write_figures(runs, swept, metrics, recorded, args)
     completed = sum(run.status == COMPLETED for run in runs)
-    common = common_overrides(runs, swept)
     lines = [
         f"# Sweep report: {sweep_dir}",
         "",
         f"{len(runs)} runs, {completed} completed. Swept: "
         + (", ".join(f"`{key}`" for key in swept) or "nothing")
         + ". Common overrides: "
-        + (" ".join(f"`{item}`" for item in common) or "none")
+        + (" ".join(f"`{item}`" for item in common_overrides(runs, swept)) or "none")
         + ".",
         "",
         "Metrics are the final values (`*_epoch`: mean over the last epoch); steps count "
@@ -89,6 +85,27 @@ def report(args: argparse.Namespace) -> str:
     ]
     (sweep_dir / "report.md").write_text("\n".join(lines))
     return table
+
+
+def write_figures(
+    runs: list[Run],
+    swept: list[str],
+    metrics: list[str],
+    recorded: list[str],
+    args: argparse.Namespace,
+) -> list[Path]:
+    """The PNGs that have something to show: metrics per swept value, curves, samples."""
+    figures = []
+    if metrics:
+        path = args.sweep_dir / "report_metrics.png"
+        figures.append(metric_per_value(runs, swept, metrics, path))
+    curves = [read_curves(run.path) for run in runs]
+    tags = args.curves or per_step_tags(curves, recorded)
+    if tags:
+        path = args.sweep_dir / "report_losses.png"
+        figures.append(loss_curves(runs, curves, tags, path, args.smoothing))
+    figures.append(sample_grids(runs, args.sweep_dir / "report_samples.png"))
+    return figures
 
 
 def main(argv: list[str] | None = None) -> None:

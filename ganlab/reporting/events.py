@@ -7,14 +7,15 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 Curve = tuple[list[int], list[float]]
 
 
-def read_curves(run_dir: Path, tags: list[str]) -> dict[str, Curve]:
+def read_curves(run_dir: Path, tags: list[str] | None = None) -> dict[str, Curve]:
     """tag -> (steps, values) over every events file of the run (a resumed run has several),
-    in step order; tags the run never logged are left out."""
+    in step order, for the given tags (those the run logged) or every scalar tag."""
     points: dict[str, list[tuple[int, float]]] = {}
     for events in sorted(run_dir.rglob("events.out.tfevents.*")):
         accumulator = EventAccumulator(str(events), size_guidance={"scalars": 0})
         accumulator.Reload()
-        for tag in set(tags) & set(accumulator.Tags()["scalars"]):
+        logged = accumulator.Tags()["scalars"]
+        for tag in logged if tags is None else set(tags) & set(logged):
             points.setdefault(tag, []).extend((e.step, e.value) for e in accumulator.Scalars(tag))
     curves = {}
     for tag, pairs in points.items():
@@ -31,3 +32,11 @@ def smooth(values: list[float], weight: float) -> list[float]:
         norm = weight * norm + (1 - weight)
         smoothed.append(average / norm)
     return smoothed
+
+
+def per_step_tags(curves: list[dict[str, Curve]], metrics: list[str]) -> list[str]:
+    """The per-step curve of each recorded metric (`g_loss_epoch` -> `g_loss_step`) that some
+    run logged: the losses and statistics of whichever procedures the sweep trained."""
+    logged = set().union(*curves)
+    tags = [f"{name.removesuffix('_epoch')}_step" for name in metrics]
+    return [tag for tag in tags if tag in logged]

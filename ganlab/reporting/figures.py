@@ -9,7 +9,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.image import imread
 
-from ganlab.reporting.events import read_curves, smooth
+from ganlab.reporting.events import Curve, smooth
 from ganlab.reporting.runs import Run
 from ganlab.run_record import COMPLETED
 
@@ -96,27 +96,32 @@ def plot_numeric(ax, runs: list[Run], key: str, metric: str) -> None:
         ax.set_xscale("log")
 
 
-def loss_curves(runs: list[Run], tags: list[str], path: Path, smoothing: float = 0.6) -> Path:
-    """One panel per tag, one line per run (TensorBoard's smoothing, raw curve faint)."""
-    figure = Figure(figsize=(6.0 * len(tags), 4.2), layout="constrained")
-    axes = figure.subplots(1, len(tags), squeeze=False)[0]
-    palette = colors(len(runs))
-    for run, color in zip(runs, palette, strict=True):
-        curves = read_curves(run.path, tags)
-        for ax, tag in zip(axes, tags, strict=True):
-            if tag not in curves:
+def loss_curves(
+    runs: list[Run], curves: list[dict[str, Curve]], tags: list[str], path: Path, smoothing: float
+) -> Path:
+    """One panel per tag, one line per run (TensorBoard's smoothing, the raw curve faint);
+    `curves` holds each run's curves, in the order of `runs`."""
+    columns = 2 if len(tags) == 4 else min(3, len(tags))
+    rows = math.ceil(len(tags) / columns)
+    figure = Figure(figsize=(5.0 * columns + 2.5, 3.8 * rows), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False).flatten()
+    legend = {}
+    for run, run_curves, color in zip(runs, curves, colors(len(runs)), strict=True):
+        for ax, tag in zip(axes, tags, strict=False):
+            if tag not in run_curves:
                 continue
-            steps, values = curves[tag]
+            steps, values = run_curves[tag]
             ax.plot(steps, values, color=color, alpha=0.15, linewidth=0.8)
-            ax.plot(steps, smooth(values, smoothing), color=color, linewidth=1.4, label=run.label)
-    for ax, tag in zip(axes, tags, strict=True):
+            (line,) = ax.plot(steps, smooth(values, smoothing), color=color, linewidth=1.4)
+            legend[run.label] = line
+    for ax in axes[len(tags) :]:
+        ax.set_axis_off()
+    for ax, tag in zip(axes, tags, strict=False):
         ax.set_title(tag)
         ax.set_xlabel("generator updates")
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3)
-    handles, labels = axes[0].get_legend_handles_labels()
-    if handles:
-        figure.legend(handles, labels, loc="outside right upper", fontsize=8)
+    figure.legend(list(legend.values()), list(legend), loc="outside right upper", fontsize=8)
     figure.savefig(path, dpi=110)
     return path
 

@@ -5,8 +5,10 @@ import csv
 import pytest
 from matplotlib.figure import Figure
 from omegaconf import OmegaConf
+from torch.utils.tensorboard import SummaryWriter
 
 from ganlab.report import main
+from ganlab.reporting.events import read_curves
 from ganlab.reporting.figures import metric_per_value, plot_numeric
 from ganlab.reporting.runs import find_runs, label_runs, swept_keys
 from ganlab.run_record import completed_record, write_record
@@ -18,6 +20,9 @@ def fake_run(sweep_dir, name, overrides, metrics=None):
     OmegaConf.save(OmegaConf.create(list(overrides)), run_dir / ".hydra" / "overrides.yaml")
     if metrics is not None:
         write_record(run_dir, **completed_record(metrics, 10, 1, 3.0))
+        with SummaryWriter(run_dir / "tensorboard") as writer:
+            for step in range(10):
+                writer.add_scalar("g_loss_step", metrics["g_loss_epoch"] + step, step)
     return run_dir
 
 
@@ -53,6 +58,10 @@ def test_report_writes_table_csv_and_figures(sweep_dir, capsys):
         rows = list(csv.DictReader(handle))
     assert [row["run"] for row in rows] == ["0", "1", "2", "3", "10"]
     assert rows[2]["model.optim.lr"] == "1e-3" and float(rows[2]["g_loss_epoch"]) == 2.5
+    assert read_curves(sweep_dir / "2")["g_loss_step"] == (
+        list(range(10)),
+        [2.5 + i for i in range(10)],
+    )
     for name in ("report_metrics.png", "report_losses.png", "report_samples.png"):
         assert (sweep_dir / name).stat().st_size > 5000, name
 
@@ -87,3 +96,12 @@ def test_a_search_plots_its_sampled_numbers_on_a_log_axis(tmp_path):
     assert len(ax.collections[0].get_offsets()) == 10
     metric_per_value(runs, ["model.optim.lr"], ["g_loss_epoch"], tmp_path / "metrics.png")
     assert (tmp_path / "metrics.png").stat().st_size > 5000
+
+
+def test_without_curves_the_report_leaves_the_loss_figure_out(tmp_path, capsys):
+    fake_run(tmp_path, "0", ["model.latent_dim=10"])
+    fake_run(tmp_path, "1", ["model.latent_dim=100"])
+    main([str(tmp_path)])
+    assert capsys.readouterr().out.count("| incomplete |") == 2
+    assert "report_losses" not in (tmp_path / "report.md").read_text()
+    assert (tmp_path / "report_samples.png").is_file()
