@@ -111,7 +111,7 @@ def test_a_failing_job_is_recorded_and_the_next_still_runs(mnist_root, tmp_path,
     assert failed["status"] == "failed" and "power-of-two" in failed["error"]
     assert failed["global_step"] is None and failed["metrics"] == {}
     log = (sweep_dir / "0" / "train.log").read_text()
-    assert f"ganlab: job failed: {failed['error']}" in log and "Traceback" in log
+    assert f"ganlab: job failed: {failed['error']}" in log
     assert completed["status"] == "completed" and completed["global_step"] == 2
     assert (sweep_dir / "1" / "checkpoints" / "last.ckpt").is_file()
     report_main([str(sweep_dir)])
