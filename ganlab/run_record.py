@@ -1,7 +1,7 @@
 """`metrics.json`: how one run (a single run or one job of a sweep) ended.
 
     {"status": "completed" | "failed", "error": null | "one line",
-     "metrics": {"g_loss_epoch": 1.2, ...}, "global_step": 200, "epoch": 2,
+     "metrics": {"g_loss_epoch": 1.2, ...}, "global_step": 200, "epochs": 2,
      "wall_time_s": 61.3}
 
 The training callback `RunSummary` writes it when training completes; the training entry
