@@ -27,6 +27,7 @@ from ganlab.errors import DivergenceError, UsageError
 MODES = ("stop", "skip_batch")
 ACCELERATOR_CHECK_EVERY = 20
 """Steps between reads of the recorded losses on an accelerator (a read is a host sync)."""
+SKIPPED_METRIC = "skipped_batches"
 
 
 def step_values(trainer: Trainer) -> tuple[list[str], torch.Tensor | None]:
@@ -34,7 +35,7 @@ def step_values(trainer: Trainer) -> tuple[list[str], torch.Tensor | None]:
     metrics = {
         name: value
         for name, value in trainer.callback_metrics.items()
-        if not name.endswith(("_epoch", "_step")) and value.numel() == 1
+        if not name.endswith(("_epoch", "_step")) and name != SKIPPED_METRIC and value.numel() == 1
     }
     if not metrics:
         return [], None
@@ -122,7 +123,7 @@ class DivergenceGuard(Callback):
             if problem is not None:
                 self.handle(trainer, pl_module, problem)
         if self.on_divergence == "skip_batch":
-            pl_module.log("skipped_batches", float(self.skipped), on_step=True, on_epoch=False)
+            pl_module.log(SKIPPED_METRIC, float(self.skipped), on_step=True, on_epoch=False)
 
     def on_save_checkpoint(
         self, trainer: Trainer, pl_module: LightningModule, checkpoint: dict[str, Any]
@@ -173,13 +174,13 @@ class DivergenceGuard(Callback):
         where = f"the last good checkpoint {kept[0]} is kept" if kept else "no checkpoint kept"
         if self.on_divergence == "skip_batch":
             advice = (
-                f"it kept diverging after {self.skipped} skipped batches "
+                f"It kept diverging after {self.skipped} skipped batches "
                 f"(callbacks.divergence.max_skipped_batches): lower the learning rate "
                 f"(model.optim.lr) and start a new run"
             )
         else:
             advice = (
-                "lower the learning rate (model.optim.lr) and start a new run, or continue "
+                "Lower the learning rate (model.optim.lr) and start a new run, or continue "
                 "with resume=true on_divergence=skip_batch to skip such batches"
             )
         return f"training diverged {problem}{detail}; {where}. {advice}"

@@ -10,6 +10,7 @@ import importlib
 from typing import Any
 
 import torch
+from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from lightning.pytorch import LightningModule
 from lightning.pytorch.core.optimizer import LightningOptimizer
@@ -94,9 +95,12 @@ class GAN(LightningModule):
             self.discriminator = instantiate(
                 net["discriminator"], image_shape=image_shape, num_classes=classes
             )
-        except ValueError as error:
+        except InstantiationException as error:
+            # instantiate wraps the network's ValueError ("needs a power-of-two size …")
+            if not isinstance(error.__cause__, ValueError):
+                raise
             raise UsageError(
-                f"cannot build the networks for images {image_shape}: {error}"
+                f"cannot build the networks for images {image_shape}: {error.__cause__}"
             ) from None
         self.register_buffer("fixed_noise", torch.randn(sample_count, latent_dim))
         self.register_buffer("fixed_labels", self.grid_labels(sample_count))
