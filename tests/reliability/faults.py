@@ -23,13 +23,14 @@ class KillAt(Callback):
 
 
 class PoisonAt(Callback):
-    """Put a NaN into the generator's first weight right before training step `step` + 1, so
-    that step's losses and updates are non-finite."""
+    """Put a NaN into the generator's first weight right before training step `step` + 1 (and
+    every later one when `repeat`), so that step's losses and updates are non-finite."""
 
-    def __init__(self, step: int):
+    def __init__(self, step: int, repeat: bool = False):
         self.step = step
+        self.repeat = repeat
 
     def on_train_batch_start(self, trainer: Trainer, pl_module: LightningModule, batch, batch_idx):
-        if trainer.global_step == self.step:
+        if trainer.global_step == self.step or (self.repeat and trainer.global_step > self.step):
             with torch.no_grad():
                 next(pl_module.generator.parameters()).view(-1)[0] = math.nan
