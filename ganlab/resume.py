@@ -9,6 +9,7 @@ over the new settings without a word. These checks turn every mismatch into one 
 """
 
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -58,10 +59,11 @@ def checkpoint_to_resume(resume: bool, ckpt_path: str | None, run_dir: Path) -> 
 
 
 def read_checkpoint(path: Path) -> dict[str, Any]:
-    """The checkpoint's contents, tensors memory-mapped (cheap even for a big file), loaded
-    the way Lightning loads it (`weights_only=True`)."""
+    """The checkpoint's contents, loaded the way Lightning loads it (`weights_only=True`);
+    tensors are memory-mapped, which keeps this cheap even for a big file."""
     try:
-        checkpoint = torch.load(path, map_location="cpu", mmap=True, weights_only=True)
+        mmap = zipfile.is_zipfile(path)  # torch.save's format; mmap needs it
+        checkpoint = torch.load(path, map_location="cpu", mmap=mmap, weights_only=True)
     except Exception as error:
         unsafe = re.search(r"Unsupported global: GLOBAL (\S+)", str(error))
         if unsafe:
