@@ -17,7 +17,6 @@ Multirun jobs get numbered fresh folders from Hydra and are not guarded.
 """
 
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,4 +140,4 @@ def undo_run_folder() -> None:
     elif log.is_file():
         os.truncate(log, before.log_size)
     if not before.existed and folder.is_dir() and not any(folder.iterdir()):
-        shutil.rmtree(folder)
+        folder.rmdir()

@@ -15,6 +15,7 @@ trace (batch-norm statistics included); after `max_skipped_batches` skipped batc
 """
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -167,9 +168,11 @@ class DivergenceGuard(Callback):
 
     def message(self, trainer: Trainer, problem: str, detail: str = "") -> str:
         kept = [
-            c.last_model_path or c.best_model_path
+            path
             for c in trainer.checkpoint_callbacks
-            if isinstance(c, ModelCheckpoint) and (c.last_model_path or c.best_model_path)
+            if isinstance(c, ModelCheckpoint)
+            for path in (c.last_model_path, c.best_model_path)
+            if path and Path(path).is_file()
         ]
         where = f"the last good checkpoint {kept[0]} is kept" if kept else "no checkpoint kept"
         if self.on_divergence == "skip_batch":

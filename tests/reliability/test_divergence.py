@@ -88,16 +88,23 @@ def test_skip_batch_stops_after_its_limit(mnist_root, tmp_path, capsys, limit):
     assert f"It kept diverging after {limit} skipped batches" in result.stderr
 
 
-def test_a_checkpoint_of_diverged_weights_is_never_written(mnist_root, tmp_path, capsys):
+@pytest.mark.parametrize(("poisoned", "kept_step"), [(4, 3), (1, None)])
+def test_a_checkpoint_of_diverged_weights_is_never_written(
+    mnist_root, tmp_path, capsys, poisoned, kept_step
+):
     """With deferred checks a save can come first: the guard refuses to write it."""
     run_dir = tmp_path / "run"
     extra = [
         "callbacks.divergence.check_every_n_steps=10",
         "callbacks.last_checkpoint.every_n_train_steps=3",
     ]
-    result = train_in_process(*args(mnist_root, run_dir, *extra), *poison(4), capsys=capsys)
+    result = train_in_process(*args(mnist_root, run_dir, *extra), *poison(poisoned), capsys=capsys)
     assert result.returncode == 1
-    assert "training diverged at step 5: d_loss=nan" in result.stderr
+    assert f"training diverged at step {poisoned + 1}: d_loss=nan" in result.stderr
     assert "; not saving this checkpoint;" in result.stderr
-    checkpoint = last(run_dir)
-    assert checkpoint["global_step"] == 3 and all_finite(checkpoint)
+    if kept_step is None:
+        assert "; no checkpoint kept." in result.stderr
+        assert not (run_dir / "checkpoints" / "last.ckpt").exists()
+    else:
+        checkpoint = last(run_dir)
+        assert checkpoint["global_step"] == kept_step and all_finite(checkpoint)
