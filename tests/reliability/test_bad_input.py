@@ -16,10 +16,12 @@ from pathlib import Path
 import pytest
 import torch
 from hydra.core.global_hydra import GlobalHydra
+from omegaconf import OmegaConf
 
 from ganlab import cli
 from ganlab.errors import UsageError
 from ganlab.train import main
+from ganlab.validation import check_accelerator
 from tests.helpers import TINY, run_cli
 from tests.reliability.inprocess import SMALL, train_in_process
 
@@ -265,3 +267,24 @@ def test_a_task_error_leaves_no_fresh_folder_but_keeps_existing_files(mnist_root
     result = train_in_process(*base_args(mnist_root, run_dir), "data.batch_size=100", capsys=capsys)
     assert result.returncode == 2
     assert run_dir.is_dir() and os.listdir(run_dir) == []
+
+
+def test_more_gpus_requested_than_visible(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    cfg = OmegaConf.create({"trainer": {"accelerator": "gpu", "devices": 4}})
+    with pytest.raises(
+        UsageError, match=r"trainer\.devices=4 but only 1 CUDA GPU\(s\) are visible"
+    ):
+        check_accelerator(cfg)
+
+
+def test_a_read_only_parent_is_refused(mnist_root, tmp_path, capsys, monkeypatch):
+    """(Permission bits do not stop root, so the check's answer is simulated.)"""
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != tmp_path)
+    result = train_in_process(*base_args(mnist_root, tmp_path / "run"), capsys=capsys)
+    assert result.returncode == 2
+    assert f"cannot write the run folder {tmp_path / 'run'}: {tmp_path} is not writable" in (
+        result.stderr
+    )
+    assert not (tmp_path / "run").exists()
