@@ -95,12 +95,13 @@ class GAN(LightningModule):
             self.discriminator = instantiate(
                 net["discriminator"], image_shape=image_shape, num_classes=classes
             )
-        except InstantiationException as error:
-            # instantiate wraps the network's ValueError ("needs a power-of-two size …")
-            if not isinstance(error.__cause__, ValueError):
+        except (ValueError, InstantiationException) as error:
+            # instantiate wraps what a network's constructor raises
+            cause = error.__cause__ if isinstance(error, InstantiationException) else error
+            if not isinstance(cause, ValueError):
                 raise
             raise UsageError(
-                f"cannot build the networks for images {image_shape}: {error.__cause__}"
+                f"cannot build the networks for images {image_shape}: {cause}"
             ) from None
         self.register_buffer("fixed_noise", torch.randn(sample_count, latent_dim))
         self.register_buffer("fixed_labels", self.grid_labels(sample_count))
