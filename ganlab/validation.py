@@ -42,6 +42,9 @@ class Rule:
     requirement: str
     test: Callable[[Any], bool]
     nullable: bool = False
+    label: str = ""
+    """Said after the key: what the value means."""
+    always_name_type: bool = False
 
     def problem(self, value: Any) -> str | None:
         if value is None and self.nullable:
@@ -54,9 +57,11 @@ class Rule:
         }[self.kind](value)
         if typed and self.test(value):
             return None
-        requirement = self.requirement if typed else f"{TYPE_WORDS[self.kind]} {self.requirement}"
+        named = not typed or self.always_name_type
+        requirement = f"{TYPE_WORDS[self.kind]} {self.requirement}" if named else self.requirement
         null = " (or null)" if self.nullable else ""
-        return f"{self.key} must be {requirement.strip()}{null}, got {value!r}"
+        label = f" ({self.label})" if self.label else ""
+        return f"{self.key}{label} must be {requirement.strip()}{null}, got {value!r}"
 
 
 def at_least(bound: int) -> Callable[[Any], bool]:
@@ -95,11 +100,12 @@ RULES = [
     Rule("model.optim.lr_d", "number", "> 0", positive, nullable=True),
     Rule("model.optim.beta1", "number", "in [0, 1)", in_unit_interval),
     Rule("model.optim.beta2", "number", "in [0, 1)", in_unit_interval),
-    Rule("model.n_critic", "integer", ">= 1 (critic updates per generator update)", at_least(1)),
-    Rule("model.gp_weight", "number", ">= 0 (the gradient penalty weight λ)", at_least(0)),
-    Rule("model.clip_value", "number", "> 0 (the critic's weight clipping bound)", positive),
+    # worded as ganlab.models.wgan words them
+    Rule("model.n_critic", "integer", ">= 1", at_least(1), always_name_type=True),
+    Rule("model.gp_weight", "number", ">= 0", at_least(0), label="the penalty weight λ"),
+    Rule("model.clip_value", "number", "> 0", positive),
     Rule("data.batch_size", "integer", ">= 1", at_least(1)),
-    Rule("data.num_workers", "integer", ">= 0", at_least(0)),
+    Rule("data.num_workers", "integer", ">= 0", at_least(0), nullable=True),
     Rule("trainer.max_epochs", "integer", ">= -1 (-1: no limit)", at_least(-1), nullable=True),
     Rule("trainer.max_steps", "integer", ">= -1 (-1: no limit)", at_least(-1)),
     Rule("trainer.log_every_n_steps", "integer", ">= 1", at_least(1)),

@@ -31,15 +31,17 @@ def derived_seed(*numbers: int) -> int:
 class EpochShuffle(Sampler[int]):
     """A new random order every epoch that depends only on (seed, epoch).
 
-    Lightning calls `set_epoch` before each epoch. `start` skips that many indices of the
-    next pass only (set by the loader when a run resumes mid-epoch).
+    Lightning calls `set_epoch` before each epoch. `resume_at = (epoch, index)` makes the next
+    pass start at `index`, if that pass is of `epoch` (set when a run resumes mid-epoch;
+    Lightning closes the epoch of a run that stopped on max_steps, and its resume then starts
+    the next epoch from the beginning).
     """
 
     def __init__(self, size: int, seed: int):
         self.size = size
         self.seed = seed
         self.epoch = 0
-        self.start = 0
+        self.resume_at: tuple[int, int] | None = None
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -47,11 +49,15 @@ class EpochShuffle(Sampler[int]):
     def __len__(self) -> int:
         return self.size
 
+    def next_start(self) -> int:
+        """The index the next pass starts at."""
+        resuming = self.resume_at is not None and self.resume_at[0] == self.epoch
+        return self.resume_at[1] if resuming else 0
+
     def __iter__(self) -> Iterator[int]:
+        start, self.resume_at = self.next_start(), None
         generator = torch.Generator().manual_seed(derived_seed(self.seed, self.epoch, 0))
-        order = torch.randperm(self.size, generator=generator)
-        start, self.start = self.start, 0
-        yield from order[start:].tolist()
+        yield from torch.randperm(self.size, generator=generator)[start:].tolist()
 
 
 class ResumableLoader(DataLoader):
@@ -72,7 +78,7 @@ class ResumableLoader(DataLoader):
             return
         sampler = self.sampler
         self.generator.manual_seed(derived_seed(sampler.seed, sampler.epoch, 1))
-        self.delivered = sampler.start
+        self.delivered = sampler.next_start()
         for batch in super().__iter__():
             self.delivered += self.batch_size
             yield batch
@@ -87,6 +93,8 @@ class ResumableLoader(DataLoader):
             return
         sampler = self.sampler
         sampler.seed = state["seed"]
-        epoch_done = state["delivered"] + self.batch_size > sampler.size
-        sampler.epoch = state["epoch"] + 1 if epoch_done else state["epoch"]
-        sampler.start = 0 if epoch_done else state["delivered"]
+        if state["delivered"] + self.batch_size > sampler.size:  # the epoch was finished
+            sampler.epoch = state["epoch"] + 1
+        else:
+            sampler.epoch = state["epoch"]
+            sampler.resume_at = (state["epoch"], state["delivered"])

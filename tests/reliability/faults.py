@@ -22,6 +22,20 @@ class KillAt(Callback):
             os.kill(os.getpid(), signal.SIGKILL)
 
 
+class CrashAt(Callback):
+    """Raise right after training step `step`, before that step's checkpoint: a crash inside
+    the test process (where a SIGKILL would take the test down too)."""
+
+    def __init__(self, step: int):
+        self.step = step
+
+    def on_train_batch_end(
+        self, trainer: Trainer, pl_module: LightningModule, outputs, batch, batch_idx
+    ) -> None:
+        if trainer.global_step == self.step:
+            raise RuntimeError(f"simulated crash after step {self.step}")
+
+
 class PoisonAt(Callback):
     """Put a NaN into the generator's first weight right before training step `step` + 1 (and
     every later one when `repeat`), so that step's losses and updates are non-finite."""

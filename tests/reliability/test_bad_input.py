@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pytest
 import torch
+from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
 from ganlab import cli
 from ganlab.errors import UsageError
-from ganlab.train import main
-from ganlab.validation import check_accelerator
+from ganlab.train import CONF_DIR, main
+from ganlab.validation import check_accelerator, check_config
 from tests.helpers import TINY, run_cli
 from tests.reliability.inprocess import SMALL, train_in_process
 
@@ -38,8 +39,10 @@ class Paths:
         return self.run / "checkpoints" / "last.ckpt"
 
 
-def base_args(mnist: Path, run_dir: Path) -> list[str]:
-    return [f"data.root={mnist}", "data.splits=[test]", f"hydra.run.dir={run_dir}", *TINY, *SMALL]
+def base_args(mnist: Path, run_dir: Path, preset: bool = False) -> list[str]:
+    """The small DCGAN, or only its sizes when the row picks its own `model=` preset."""
+    small = [arg for arg in SMALL if not (preset and arg.startswith("model="))]
+    return [f"data.root={mnist}", "data.splits=[test]", f"hydra.run.dir={run_dir}", *TINY, *small]
 
 
 @pytest.fixture(scope="module")
@@ -121,9 +124,26 @@ ROWS = [
         "cannot build the networks for images (1, 28, 28): the dcgan64 networks need a "
         "power-of-two image size >= 32",
     ),
-    Row("n_critic", lambda p: ["+model.n_critic=0"], "model.n_critic must be >= 1"),
-    Row("gp_weight", lambda p: ["+model.gp_weight=-1"], "model.gp_weight must be >= 0"),
-    Row("clip_value", lambda p: ["+model.clip_value=0"], "model.clip_value must be > 0"),
+    Row(
+        "n_critic",
+        lambda p: ["model=wgan_gp", "model.n_critic=0"],
+        "model.n_critic must be an integer >= 1, got 0",
+    ),
+    Row(
+        "gp_weight",
+        lambda p: ["model=wgan_gp", "model.gp_weight=-1"],
+        "model.gp_weight (the penalty weight λ) must be >= 0, got -1",
+    ),
+    Row(
+        "clip_value",
+        lambda p: ["model=wgan", "model.clip_value=0"],
+        "model.clip_value must be > 0, got 0",
+    ),
+    Row(
+        "wgan_constraint",
+        lambda p: ["model=wgan_gp", "model.constraint=spectral"],
+        "model.constraint must be one of ['gradient_penalty', 'weight_clipping'], got 'spectral'",
+    ),
     Row("devices", lambda p: ["trainer.devices=0"], "trainer.devices must be 'auto', -1 (all)"),
     Row("fp16", lambda p: ["trainer.precision=16-mixed"], "trainer.precision must be 32-true"),
     Row("max_steps", lambda p: ["trainer.max_steps=-2"], "trainer.max_steps must be >= -1"),
@@ -210,7 +230,8 @@ def test_bad_input(row, mnist_root, finished_run, tmp_path, capsys):
     args = row.args(paths)
     before, finished_before = tree(run_dir), tree(finished_run)
 
-    result = train_in_process(*base_args(mnist_root, run_dir), *args, capsys=capsys)
+    preset = any(arg.startswith("model=") for arg in args)
+    result = train_in_process(*base_args(mnist_root, run_dir, preset), *args, capsys=capsys)
 
     assert result.returncode == row.code, result.stderr
     assert row.message in result.stderr
@@ -281,3 +302,33 @@ def test_a_read_only_parent_is_refused(mnist_root, tmp_path, capsys, monkeypatch
         result.stderr
     )
     assert not (tmp_path / "run").exists()
+
+
+NO_GPU = pytest.mark.skipif(not torch.cuda.is_available(), reason="refused without a GPU")
+PRESETS = [
+    pytest.param(group, path.stem, id=f"{group}={path.stem}", marks=[NO_GPU] * (path.stem == "gpu"))
+    for group in ("model", "data", "experiment", "trainer")
+    for path in sorted((Path(CONF_DIR) / group).glob("*.yaml"))
+]
+
+
+@pytest.mark.parametrize(("group", "choice"), PRESETS)
+def test_every_preset_passes_validation(group, choice, tmp_path):
+    overrides = [f"{group}={choice}", f"paths.output_dir={tmp_path}"]
+    with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
+        check_config(compose("train", overrides=overrides))
+
+
+def test_bad_kaggle_credentials_name_the_fix(tmp_path, capsys, monkeypatch):
+    for name in ("KAGGLE_USERNAME", "KAGGLE_KEY", "KAGGLE_API_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("KAGGLE_CONFIG_DIR", str(tmp_path / "home" / ".kaggle"))
+    run_dir = tmp_path / "run"
+    result = train_in_process(
+        "data=bricks", f"data.root={tmp_path / 'data'}", f"hydra.run.dir={run_dir}", capsys=capsys
+    )
+    assert result.returncode == 2
+    assert "LEGO brick images not found" in result.stderr
+    assert "no usable Kaggle credentials" in result.stderr and "kaggle.json" in result.stderr
+    assert not run_dir.exists()

@@ -68,3 +68,13 @@ def test_random_states_round_trip_through_a_weights_only_checkpoint(tmp_path):
     set_random_states(torch.load(tmp_path / "states.pt", weights_only=True))
     again = (random.random(), np.random.rand(), torch.rand(3))
     assert expected[:2] == again[:2] and torch.equal(expected[2], again[2])
+
+
+def test_a_position_applies_only_to_its_own_epoch():
+    """Lightning closes the epoch of a run stopped by max_steps; its resume starts the next."""
+    original = loader()
+    iterator = iter(original)
+    next(iterator)
+    fresh = loader()
+    fresh.load_state_dict(original.state_dict())
+    assert batches(fresh, 1) == batches(loader(), 1)

@@ -109,3 +109,33 @@ def test_sigkill_mid_epoch_loses_only_the_steps_since_the_last_checkpoint(
     assert_same_training_state(run_dir, uninterrupted)
     steps = [step for step, _ in logged_steps(event_files(run_dir)[-1])]
     assert steps == list(range(3, 2 * STEPS_PER_EPOCH)), "the curve continues from step 3"
+
+
+def test_wgan_gp_resumes_mid_epoch_bit_identical(mnist_root, tmp_path, capsys):
+    """n_critic critic updates (each on its own real batch) and the gradient penalty's double
+    backward live inside one training step, so a checkpoint between steps resumes exactly."""
+    common = [
+        f"data.root={mnist_root}",
+        "data.splits=[test]",
+        "trainer.deterministic=true",
+        "seed=5",
+        *TINY,
+        *(arg for arg in SMALL if not arg.startswith("model=")),
+        "model=wgan_gp",
+        "model.n_critic=2",  # 4 generator steps per epoch
+        "trainer.max_epochs=2",
+        "callbacks.last_checkpoint.every_n_train_steps=2",
+    ]
+    reference, run_dir = tmp_path / "uninterrupted", tmp_path / "crashed"
+    assert train_in_process(*common, f"hydra.run.dir={reference}").returncode == 0
+
+    crash = [
+        "+callbacks.crash._target_=tests.reliability.faults.CrashAt",
+        "+callbacks.crash.step=3",
+    ]
+    crashed = train_in_process(*common, f"hydra.run.dir={run_dir}", *crash, capsys=capsys)
+    assert crashed.returncode == 1 and "simulated crash after step 3" in crashed.stderr
+    assert last(run_dir)["global_step"] == 2
+    resumed = train_in_process(*common, f"hydra.run.dir={run_dir}", "resume=true")
+    assert resumed.returncode == 0
+    assert_same_training_state(run_dir, reference)
