@@ -5,7 +5,6 @@ the networks sized from the data), the callbacks, the logger and the Trainer, th
 """
 
 import os
-import sys
 import time
 from pathlib import Path
 
@@ -14,8 +13,12 @@ import lightning as L
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from ganlab.errors import GanlabError
+from ganlab import cli
+from ganlab.errors import GanlabError, UsageError, exit_with
+from ganlab.resume import checkpoint_for
+from ganlab.run_folder import undo_run_folder
 from ganlab.sweep_job import in_sweep, objective, record_failed_job
+from ganlab.validation import check_config, check_data_fits, usage_error_of
 
 CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
 
@@ -32,15 +35,20 @@ def build_model(cfg: DictConfig, datamodule: L.LightningDataModule) -> L.Lightni
 
 
 def train(cfg: DictConfig) -> dict[str, float]:
+    check_config(cfg)
     L.seed_everything(cfg.seed, workers=True)
-    datamodule = instantiate(cfg.data)
+    # plain lists/dicts: the data module's hyper-parameters go into checkpoints, and
+    # Lightning reloads those with torch.load(weights_only=True), which refuses ListConfig
+    datamodule = instantiate(cfg.data, _convert_="all")
     datamodule.prepare_data()
     model = build_model(cfg, datamodule)
     datamodule.batch_multiple = model.real_batches_per_step
+    check_data_fits(datamodule)
+    ckpt_path = checkpoint_for(cfg, model)
     callbacks = [instantiate(c) for c in (cfg.get("callbacks") or {}).values() if c]
     loggers = [instantiate(c) for c in (cfg.get("logger") or {}).values() if c]
     trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
-    trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+    trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
     return {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}
 
 
@@ -61,15 +69,16 @@ def main(cfg: DictConfig) -> float | None:
     try:
         return objective(train(cfg), cfg.get("optimized_metric"))
     except Exception as error:
-        user_error = user_error_of(error)
+        user_error = user_error_of(error) or usage_error_of(error)
         if in_sweep():
             record_failed_job(error, started, with_traceback=user_error is None)
             return None
         if user_error is None or os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
-        print(f"ganlab: error: {user_error}", file=sys.stderr)
-        sys.exit(user_error.exit_code)
+        if isinstance(user_error, UsageError):
+            undo_run_folder()
+        exit_with(user_error)
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)

@@ -1,6 +1,9 @@
-"""Lightning callbacks: sample grids, the run summary, anything else the Trainer calls back."""
+"""Lightning callbacks: sample grids, run summary, checkpoints, divergence guard, random states."""
 
+from ganlab.callbacks.checkpoint import LastCheckpoint
+from ganlab.callbacks.divergence import DivergenceGuard
+from ganlab.callbacks.random_state import RandomState
 from ganlab.callbacks.run_summary import RunSummary
 from ganlab.callbacks.sample_grid import SampleGrid
 
-__all__ = ["RunSummary", "SampleGrid"]
+__all__ = ["DivergenceGuard", "LastCheckpoint", "RandomState", "RunSummary", "SampleGrid"]

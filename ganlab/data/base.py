@@ -4,6 +4,7 @@ import torch
 from lightning.pytorch import LightningDataModule
 from torch.utils.data import DataLoader, Dataset
 
+from ganlab.data.resumable import EpochShuffle, ResumableLoader
 from ganlab.errors import UsageError
 
 
@@ -65,7 +66,8 @@ class ImageDataModule(LightningDataModule):
     def num_classes(self) -> int:
         return len(self.class_names)
 
-    def train_dataloader(self) -> DataLoader:
+    def check_batch_fits(self) -> None:
+        """Refuse a training set smaller than one loader batch (it would train zero steps)."""
         assert self.train_set is not None, "call setup('fit') first"
         loader_batch = self.batch_size * self.batch_multiple
         if len(self.train_set) < loader_batch:
@@ -79,10 +81,16 @@ class ImageDataModule(LightningDataModule):
                 )
                 + "): lower data.batch_size or add data"
             )
-        return DataLoader(
+
+    def train_dataloader(self) -> DataLoader:
+        """Shuffled, whole batches only, in an order that a resumed run reproduces exactly
+        (see `ganlab.data.resumable`)."""
+        self.check_batch_fits()
+        return ResumableLoader(
             self.train_set,
-            batch_size=loader_batch,
-            shuffle=True,
+            batch_size=self.batch_size * self.batch_multiple,
+            sampler=EpochShuffle(len(self.train_set), seed=torch.initial_seed()),
+            generator=torch.Generator(),
             drop_last=True,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,

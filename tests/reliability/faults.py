@@ -1,0 +1,50 @@
+"""Faults injected into real training runs through the CLI (`+callbacks.NAME._target_=…`)."""
+
+import math
+import os
+import signal
+
+import torch
+from lightning.pytorch import Callback, LightningModule, Trainer
+
+
+class KillAt(Callback):
+    """SIGKILL this process right after training step `step`, before that step's checkpoint:
+    a crash at a known moment, with no chance to clean up."""
+
+    def __init__(self, step: int):
+        self.step = step
+
+    def on_train_batch_end(
+        self, trainer: Trainer, pl_module: LightningModule, outputs, batch, batch_idx
+    ) -> None:
+        if trainer.global_step == self.step:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+class CrashAt(Callback):
+    """Raise right after training step `step`, before that step's checkpoint: a crash inside
+    the test process (where a SIGKILL would take the test down too)."""
+
+    def __init__(self, step: int):
+        self.step = step
+
+    def on_train_batch_end(
+        self, trainer: Trainer, pl_module: LightningModule, outputs, batch, batch_idx
+    ) -> None:
+        if trainer.global_step == self.step:
+            raise RuntimeError(f"simulated crash after step {self.step}")
+
+
+class PoisonAt(Callback):
+    """Put a NaN into the generator's first weight right before training step `step` + 1 (and
+    every later one when `repeat`), so that step's losses and updates are non-finite."""
+
+    def __init__(self, step: int, repeat: bool = False):
+        self.step = step
+        self.repeat = repeat
+
+    def on_train_batch_start(self, trainer: Trainer, pl_module: LightningModule, batch, batch_idx):
+        if trainer.global_step == self.step or (self.repeat and trainer.global_step > self.step):
+            with torch.no_grad():
+                next(pl_module.generator.parameters()).view(-1)[0] = math.nan
