@@ -1,0 +1,1 @@
+"""LightningDataModules yielding (images in [-1, 1], labels) batches."""

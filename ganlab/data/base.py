@@ -1,0 +1,87 @@
+"""What every ganlab data module shares: the shape contract and the training loader."""
+
+import torch
+from lightning.pytorch import LightningDataModule
+from torch.utils.data import DataLoader, Dataset
+
+from ganlab.errors import UsageError
+
+
+class TensorImages(Dataset):
+    """uint8 images (N, C, H, W) and int64 labels held in memory, served a batch at a time.
+
+    `__getitems__` lets the DataLoader fetch a whole batch with one indexing operation
+    instead of one Python call per image, which matters for MNIST-sized images.
+    """
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor):
+        if images.dtype != torch.uint8 or images.ndim != 4:
+            raise ValueError("TensorImages wants uint8 images shaped (N, C, H, W)")
+        self.images = images
+        self.labels = labels
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return to_unit_range(self.images[index]), self.labels[index]
+
+    def __getitems__(self, indices: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        index = torch.as_tensor(indices)
+        return to_unit_range(self.images[index]), self.labels[index]
+
+
+def to_unit_range(images: torch.Tensor) -> torch.Tensor:
+    """uint8 [0, 255] → float [-1, 1], the range of the generator's tanh."""
+    return images.float().div_(127.5).sub_(1.0)
+
+
+def keep_batch(batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Collate function for datasets that already return whole batches."""
+    return batch
+
+
+class ImageDataModule(LightningDataModule):
+    """Subclasses fill `self.train_set` in `setup` and say what they hold.
+
+    `batch_multiple` is set by the training procedure: a WGAN with n_critic critic updates
+    per generator update draws n_critic real batches per training step.
+    """
+
+    image_shape: tuple[int, int, int]
+    class_names: list[str] = []
+
+    def __init__(self, batch_size: int = 128, num_workers: int = 0, pin_memory: bool = False):
+        super().__init__()
+        if batch_size < 1:
+            raise UsageError(f"data.batch_size must be >= 1, got {batch_size}")
+        self.batch_size = batch_size
+        self.num_workers = num_workers
+        self.pin_memory = pin_memory
+        self.batch_multiple = 1
+        self.train_set: Dataset | None = None
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    def train_dataloader(self) -> DataLoader:
+        assert self.train_set is not None, "call setup('fit') first"
+        loader_batch = self.batch_size * self.batch_multiple
+        if len(self.train_set) < loader_batch:
+            raise UsageError(
+                f"the training set holds {len(self.train_set)} images, fewer than one batch of "
+                f"{loader_batch} (data.batch_size={self.batch_size}"
+                + (f" x {self.batch_multiple} real batches per step" if self.batch_multiple > 1 else "")
+                + "): lower data.batch_size or add data"
+            )
+        return DataLoader(
+            self.train_set,
+            batch_size=loader_batch,
+            shuffle=True,
+            drop_last=True,
+            num_workers=self.num_workers,
+            persistent_workers=self.num_workers > 0,
+            pin_memory=self.pin_memory,
+            collate_fn=keep_batch if hasattr(self.train_set, "__getitems__") else None,
+        )
