@@ -72,7 +72,11 @@ class ImageDataModule(LightningDataModule):
             raise UsageError(
                 f"the training set holds {len(self.train_set)} images, fewer than one batch of "
                 f"{loader_batch} (data.batch_size={self.batch_size}"
-                + (f" x {self.batch_multiple} real batches per step" if self.batch_multiple > 1 else "")
+                + (
+                    f" x {self.batch_multiple} real batches per step"
+                    if self.batch_multiple > 1
+                    else ""
+                )
                 + "): lower data.batch_size or add data"
             )
         return DataLoader(
