@@ -120,7 +120,7 @@ def sample(cfg: DictConfig, model: GAN, device: torch.device) -> Samples:
 
 def interpolate(cfg: DictConfig, model: GAN, device: torch.device) -> torch.Tensor:
     """`pairs` strips of `interpolate` images; a conditional model keeps one label per strip."""
-    steps, pairs = positive(cfg, "interpolate", 2), positive(cfg, "pairs")
+    steps, pairs = cfg.interpolate, cfg.pairs
     ends = latent_vectors(2 * pairs, model.latent_dim, cfg.seed + 1)
     z = interpolation_strips(ends[:pairs], ends[pairs:], steps)
     labels = requested_labels(cfg.label, model, pairs)
@@ -151,6 +151,8 @@ def generate(cfg: DictConfig) -> dict[str, Path]:
     grid = writable_file(cfg.grid or out.with_suffix(".png"), ".png", "grid")
     strips = None
     if cfg.interpolate is not None:
+        positive(cfg, "interpolate", 2)
+        positive(cfg, "pairs")
         strips = writable_file(
             out.with_name(f"{out.stem}_interp{cfg.interpolate}.png"), ".png", "interpolate"
         )

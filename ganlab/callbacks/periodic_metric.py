@@ -13,9 +13,9 @@ from ganlab.samples import balanced_labels, latent_vectors, render
 class PeriodicMetric(Callback):
     """Logs `metric` (a field of `ganlab.evaluate`: fid, kid_mean, domain_fid, class_entropy,
     nn_l1 …, with the other fields of its group) every `every_n_epochs` epochs (an epoch cut
-    short by max_steps counts), from the same `n` latent vectors each time (labels balanced over the classes
-    in a conditional run), against `real_n` training images (all by default; their features
-    are cached like `ganlab.evaluate`'s)."""
+    short by max_steps counts), from the same `n` latent vectors each time (labels balanced
+    over the classes in a conditional run), against `real_n` training images (all by default;
+    their features are cached like `ganlab.evaluate`'s)."""
 
     def __init__(
         self,

@@ -53,12 +53,14 @@ def kernel_distance(real: torch.Tensor, fake: torch.Tensor, seed: int = 0) -> tu
     return float(mean), float(std)
 
 
-def inception_score(logits: torch.Tensor, seed: int = 0) -> tuple[float, float]:
-    """IS (mean, std over 10 splits) from the Inception logits of the generated images."""
+def inception_score(
+    logits: torch.Tensor, seed: int = 0, splits: int = IS_SPLITS
+) -> tuple[float, float]:
+    """IS (mean, std over `splits` splits) from the Inception logits of generated images."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*will save all extracted features.*")
         metric = InceptionScore(
-            feature=Precomputed(logits.shape[1]), splits=min(IS_SPLITS, len(logits))
+            feature=Precomputed(logits.shape[1]), splits=min(splits, len(logits))
         )
     metric.update(logits.double())
     with torch.random.fork_rng():

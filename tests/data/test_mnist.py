@@ -14,7 +14,7 @@ def test_reads_the_torchvision_layout(tmp_path, gz):
     images, labels = next(iter(datamodule.train_dataloader()))
     assert images.shape == (8, 1, 28, 28) and images.dtype == torch.float32
     assert images.min() >= -1 and images.max() == 1
-    assert labels.dtype == torch.int64 and 0 <= labels.min() and labels.max() <= 9
+    assert labels.dtype == torch.int64 and labels.min() >= 0 and labels.max() <= 9
     assert datamodule.image_shape == (1, 28, 28)
     assert datamodule.num_classes == 10 and datamodule.class_names[3] == "3"
 
@@ -39,7 +39,12 @@ def test_missing_files_name_the_fix(tmp_path):
     with pytest.raises(DataNotFoundError) as error:
         datamodule.setup()
     message = str(error.value)
-    for text in ("t10k-images-idx3-ubyte", str(tmp_path / "MNIST" / "raw"), "data.root", "GANLAB_DATA"):
+    for text in (
+        "t10k-images-idx3-ubyte",
+        str(tmp_path / "MNIST" / "raw"),
+        "data.root",
+        "GANLAB_DATA",
+    ):
         assert text in message
 
 
@@ -52,12 +57,12 @@ def test_batch_larger_than_data_is_a_usage_error(tmp_path):
     write_mnist(tmp_path, count=10)
     datamodule = MNISTDataModule(root=str(tmp_path), splits=["test"], download=False, batch_size=16)
     datamodule.setup()
-    with pytest.raises(UsageError, match="data.batch_size"):
+    with pytest.raises(UsageError, match=r"data\.batch_size"):
         datamodule.train_dataloader()
 
 
 def test_bad_splits_and_batch_size():
-    with pytest.raises(UsageError, match="data.splits"):
+    with pytest.raises(UsageError, match=r"data\.splits"):
         MNISTDataModule(splits=["validation"])
-    with pytest.raises(UsageError, match="data.batch_size"):
+    with pytest.raises(UsageError, match=r"data\.batch_size"):
         MNISTDataModule(batch_size=0)
