@@ -12,7 +12,8 @@ from typing import Any
 
 import hydra
 import torch
-from hydra import compose
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import MissingConfigException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
@@ -61,11 +62,19 @@ def data_overrides(cfg: DictConfig) -> dict[str, Any]:
     return {k: v for k, v in OmegaConf.to_container(cfg.data).items() if v is not None}
 
 
+def data_preset(name: str) -> DictConfig:
+    """`conf/data/<name>.yaml`, composed (inside or outside a running Hydra app)."""
+    if GlobalHydra.instance().is_initialized():
+        return compose(config_name=f"data/{name}").data
+    with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
+        return compose(config_name=f"data/{name}").data
+
+
 def real_datamodule_config(cfg: DictConfig, checkpoint: dict | None) -> dict[str, Any]:
     """`_target_` and arguments of the real data module: a preset or the checkpoint's."""
     if cfg.real is not None:
         try:
-            preset = compose(config_name=f"data/{cfg.real}").data
+            preset = data_preset(cfg.real)
         except MissingConfigException:
             choices = sorted(p.stem for p in (Path(CONF_DIR) / "data").glob("*.yaml"))
             raise UsageError(
