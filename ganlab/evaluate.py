@@ -30,7 +30,7 @@ from ganlab.metrics.real_images import (
     split_reference,
 )
 from ganlab.metrics.reference import default_cache_dir
-from ganlab.models.base import module_from_checkpoint, read_checkpoint
+from ganlab.models.base import GAN, module_from_checkpoint, read_checkpoint
 from ganlab.paths import run_folder, writable_folder
 from ganlab.samples import (
     balanced_labels,
@@ -97,12 +97,27 @@ def load_real(cfg: DictConfig, checkpoint: dict | None) -> RealImages:
     return datamodule_images(instantiate(real_datamodule_config(cfg, checkpoint), _convert_="all"))
 
 
-def generated(cfg: DictConfig, checkpoint: dict, device: torch.device):
-    """n images from the checkpoint, with balanced labels when it is conditional."""
-    model = module_from_checkpoint(checkpoint)
+def generated(
+    cfg: DictConfig, model: GAN, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """n images from the model, with balanced labels when it is conditional."""
     labels = balanced_labels(cfg.n, model.num_classes) if model.conditional else None
     z = latent_vectors(cfg.n, model.latent_dim, cfg.seed)
     return render(model, z, labels, cfg.batch_size, device), labels
+
+
+def scored_images(
+    cfg: DictConfig, model: GAN | None, held: RealImages | None, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """What `samples=` names: generated images, held-out real ones, or an .npz's."""
+    if cfg.samples == "real":
+        return held.images, held.labels
+    if cfg.samples is None:
+        return generated(cfg, model, device)
+    images, labels = load_npz(Path(cfg.samples))
+    if len(images) < 2:
+        raise UsageError(f"samples={cfg.samples} holds {len(images)} image; metrics need 2+")
+    return images[: cfg.n], None if labels is None else labels[: cfg.n]
 
 
 def print_table(scores: Scores, metrics: list[str]) -> None:
@@ -125,19 +140,15 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         None if cfg.ckpt is None else run_folder(cfg.ckpt) / "evaluation" / Path(cfg.ckpt).stem
     )
     out = writable_folder(cfg.out or out_default)
+    model = None
     if checkpoint is not None and cfg.samples is None:
-        module_from_checkpoint(checkpoint)  # a broken checkpoint stops before the real data loads
+        model = module_from_checkpoint(checkpoint)  # before the real data loads
 
     real = load_real(cfg, checkpoint)
-    held_out = cfg.n if cfg.samples == "real" else 0
-    reference, held, pool = split_reference(real, cfg.real_n, held_out)
-    if cfg.samples == "real":
-        fake, labels = held.images, held.labels
-    elif cfg.samples is not None:
-        fake, labels = load_npz(Path(cfg.samples))
-        fake, labels = fake[: cfg.n], None if labels is None else labels[: cfg.n]
-    else:
-        fake, labels = generated(cfg, checkpoint, device)
+    reference, held, pool = split_reference(
+        real, cfg.real_n, held_out=cfg.n if cfg.samples == "real" else 0
+    )
+    fake, labels = scored_images(cfg, model, held, device)
 
     evaluator = Evaluator(
         reference,
