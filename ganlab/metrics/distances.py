@@ -38,8 +38,12 @@ def frechet_distance(real: torch.Tensor, fake: torch.Tensor) -> float:
 
 
 def kernel_distance(real: torch.Tensor, fake: torch.Tensor, seed: int = 0) -> tuple[float, float]:
-    """KID (mean, std over 100 random subsets of up to 1000 images), reproducible by seed."""
-    size = min(KID_SUBSET_SIZE, len(real), len(fake))
+    """KID (mean, std over 100 random subsets), reproducible by seed.
+
+    Subsets hold 1000 images of each set, or half of the smaller set when that is smaller:
+    KID's estimate is unbiased at any subset size, and subsets of the whole set would all be
+    the same set (a std of 0 that says nothing)."""
+    size = max(2, min(KID_SUBSET_SIZE, len(real) // 2, len(fake) // 2))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*will save all extracted features.*")
         metric = KernelInceptionDistance(
