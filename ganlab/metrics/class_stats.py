@@ -20,7 +20,8 @@ def class_entropy(probabilities: torch.Tensor) -> float:
     classes = probabilities.shape[1]
     counts = torch.bincount(probabilities.argmax(1), minlength=classes).double()
     frequencies = counts[counts > 0] / counts.sum()
-    return float(-(frequencies * frequencies.log()).sum() / math.log(classes))
+    entropy = -(frequencies * frequencies.log()).sum().item()
+    return entropy / math.log(classes) + 0.0  # + 0.0: one class gives 0.0, not -0.0
 
 
 def mean_confidence(probabilities: torch.Tensor) -> float:

@@ -14,7 +14,7 @@ def one_hot(classes: list[int], confidence: float = 1.0) -> torch.Tensor:
 
 def test_class_entropy_is_one_for_all_digits_and_zero_for_one():
     assert class_entropy(one_hot(list(range(10)) * 3)) == pytest.approx(1.0)
-    assert class_entropy(one_hot([4] * 30)) == pytest.approx(0.0)
+    assert str(class_entropy(one_hot([4] * 30))) == "0.0"
     assert 0 < class_entropy(one_hot([1, 1, 1, 2])) < 0.5
 
 
