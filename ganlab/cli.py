@@ -1,4 +1,5 @@
-"""Exit codes of ganlab's Hydra entry points: 2 for usage errors, 1 for runtime failures.
+"""What ganlab's Hydra entry points do with errors: one line and an exit code, 2 for usage
+errors and 1 for runtime failures, no traceback unless HYDRA_FULL_ERROR=1.
 
 Hydra reports its own usage errors (an unknown key, an unknown group choice — with the list of
 valid ones —, a malformed override) well, but exits with 1 like any failure. It reports them
@@ -7,11 +8,15 @@ failure after that point is the task's. `run` turns a Hydra exit 1 from before t
 into exit 2.
 """
 
+import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
+
+from ganlab.errors import GanlabError
 
 composed = False
 
@@ -38,3 +43,25 @@ def run(main: Callable[[], Any]) -> None:
         if exit.code == 1 and not composed:
             raise SystemExit(2) from None
         raise
+
+
+def user_error_of(error: BaseException | None) -> GanlabError | None:
+    """The GanlabError behind an exception (Hydra's instantiate wraps what constructors raise)."""
+    while error is not None:
+        if isinstance(error, GanlabError):
+            return error
+        error = error.__cause__
+    return None
+
+
+def run_reporting_errors(task: Callable[..., Any], *args: Any) -> Any:
+    """Run `task`; a user error prints `ganlab: error: …` and exits with its code (2 for
+    usage, 1 for runtime failures), without a traceback unless HYDRA_FULL_ERROR=1."""
+    try:
+        return task(*args)
+    except Exception as error:
+        user_error = user_error_of(error)
+        if user_error is None or os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        print(f"ganlab: error: {user_error}", file=sys.stderr)
+        sys.exit(user_error.exit_code)

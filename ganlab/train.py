@@ -14,7 +14,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from ganlab import cli
-from ganlab.errors import GanlabError, UsageError, exit_with
+from ganlab.errors import UsageError, exit_with
 from ganlab.resume import checkpoint_for
 from ganlab.run_folder import undo_run_folder
 from ganlab.sweep_job import in_sweep, objective, record_failed_job
@@ -52,15 +52,6 @@ def train(cfg: DictConfig) -> dict[str, float]:
     return {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}
 
 
-def user_error_of(error: BaseException) -> GanlabError | None:
-    """The GanlabError behind an exception (Hydra's instantiate wraps what constructors raise)."""
-    while error is not None:
-        if isinstance(error, GanlabError):
-            return error
-        error = error.__cause__
-    return None
-
-
 @hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="train")
 def main(cfg: DictConfig) -> float | None:
     """Train; return `optimized_metric` for a sweeper. In a sweep a failing job is recorded
@@ -69,7 +60,7 @@ def main(cfg: DictConfig) -> float | None:
     try:
         return objective(train(cfg), cfg.get("optimized_metric"))
     except Exception as error:
-        user_error = user_error_of(error) or usage_error_of(error)
+        user_error = cli.user_error_of(error) or usage_error_of(error)
         if in_sweep():
             record_failed_job(error, started, with_traceback=user_error is None)
             return None

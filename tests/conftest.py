@@ -1,7 +1,9 @@
+import os
 from pathlib import Path
 
 import pytest
 
+from tests.checkpoints import SHARED, train_run
 from tests.helpers import write_mnist
 
 
@@ -9,3 +11,24 @@ from tests.helpers import write_mnist
 def mnist_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data root holding only a gzipped 64-image test split, like ../shared/data."""
     return write_mnist(tmp_path_factory.mktemp("mnist"), splits=("test",), count=64, gz=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def evaluation_environment(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Inception weights from ../shared/torch_home unless TORCH_HOME is set (CI sets it), and
+    a reference-feature cache of the session's own (subprocesses inherit both)."""
+    if "TORCH_HOME" not in os.environ and (SHARED / "torch_home").is_dir():
+        os.environ["TORCH_HOME"] = str(SHARED / "torch_home")
+    os.environ["GANLAB_CACHE"] = str(tmp_path_factory.mktemp("ganlab_cache"))
+
+
+@pytest.fixture(scope="session")
+def dcgan_run(mnist_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An unconditional DCGAN run folder (2 steps on the fixture) holding checkpoints/last.ckpt."""
+    return train_run(mnist_root, tmp_path_factory.mktemp("dcgan_run"))
+
+
+@pytest.fixture(scope="session")
+def cdcgan_run(mnist_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same with `model.conditional=true` (labels into both networks)."""
+    return train_run(mnist_root, tmp_path_factory.mktemp("cdcgan_run"), "model.conditional=true")

@@ -12,8 +12,9 @@ import torch
 import yaml
 from hydra import compose, initialize_config_dir
 
+from ganlab.cli import user_error_of
 from ganlab.errors import UsageError
-from ganlab.train import CONF_DIR, train, user_error_of
+from ganlab.train import CONF_DIR, train
 from tests.data.layouts import image_bytes, write_bricks, write_celeba
 from tests.helpers import run_cli
 from tests.tensorboard_reader import image_tags, scalars

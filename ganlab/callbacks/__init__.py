@@ -2,8 +2,16 @@
 
 from ganlab.callbacks.checkpoint import LastCheckpoint
 from ganlab.callbacks.divergence import DivergenceGuard
+from ganlab.callbacks.periodic_metric import PeriodicMetric
 from ganlab.callbacks.random_state import RandomState
 from ganlab.callbacks.run_summary import RunSummary
 from ganlab.callbacks.sample_grid import SampleGrid
 
-__all__ = ["DivergenceGuard", "LastCheckpoint", "RandomState", "RunSummary", "SampleGrid"]
+__all__ = [
+    "DivergenceGuard",
+    "LastCheckpoint",
+    "PeriodicMetric",
+    "RandomState",
+    "RunSummary",
+    "SampleGrid",
+]

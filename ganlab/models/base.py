@@ -7,6 +7,7 @@ generator through Lightning's, so `trainer.global_step` counts generator updates
 """
 
 import importlib
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -175,17 +176,49 @@ class GAN(LightningModule):
             "num_classes": self.num_classes,
             "class_names": self.class_names,
             "conditional": self.conditional,
+            "datamodule": class_path(getattr(self._trainer, "datamodule", None)),
         }
+
+
+def class_path(obj: Any) -> str | None:
+    return None if obj is None else f"{type(obj).__module__}.{type(obj).__qualname__}"
+
+
+def read_checkpoint(path: str, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """A ganlab checkpoint as a dict, or one clear UsageError saying what the file is not."""
+    if not Path(path).is_file():
+        raise UsageError(f"checkpoint {path} does not exist: pass ckpt=PATH/checkpoints/last.ckpt")
+    try:
+        checkpoint = torch.load(path, map_location=map_location, weights_only=False)
+    except Exception as error:
+        raise UsageError(
+            f"{path} is not a PyTorch checkpoint ({type(error).__name__}): pass a ganlab "
+            "checkpoint, e.g. outputs/train/runs/<run>/checkpoints/last.ckpt"
+        ) from None
+    info = checkpoint.get("ganlab") if isinstance(checkpoint, dict) else None
+    if not isinstance(info, dict) or "module" not in info:
+        raise UsageError(
+            f"{path} is not a ganlab checkpoint (no 'ganlab' entry): pass a checkpoint "
+            "written by `python -m ganlab.train`"
+        )
+    return checkpoint
+
+
+def module_from_checkpoint(checkpoint: dict[str, Any]) -> GAN:
+    """Rebuild the trained module from a checkpoint dict read by `read_checkpoint`."""
+    module_path, _, name = checkpoint["ganlab"]["module"].rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module_path), name)
+    except (ImportError, AttributeError):
+        raise UsageError(
+            f"the checkpoint's module {checkpoint['ganlab']['module']} is not importable: "
+            "use the ganlab version that wrote it"
+        ) from None
+    model = cls(**checkpoint["hyper_parameters"])
+    model.load_state_dict(checkpoint["state_dict"])
+    return model
 
 
 def load_module(path: str, map_location: str | torch.device = "cpu") -> GAN:
     """Rebuild a trained module from a checkpoint alone (no config needed)."""
-    checkpoint = torch.load(path, map_location=map_location, weights_only=False)
-    info = checkpoint.get("ganlab") if isinstance(checkpoint, dict) else None
-    if info is None:
-        raise UsageError(f"{path} is not a ganlab checkpoint (no 'ganlab' entry)")
-    module_path, _, name = info["module"].rpartition(".")
-    cls = getattr(importlib.import_module(module_path), name)
-    model = cls(**checkpoint["hyper_parameters"])
-    model.load_state_dict(checkpoint["state_dict"])
-    return model
+    return module_from_checkpoint(read_checkpoint(path, map_location))

@@ -1,0 +1,194 @@
+"""Evaluate a checkpoint: `python -m ganlab.evaluate ckpt=PATH [n=… real_n=… metrics=[…]]`.
+
+Generates `n` images (or reads `samples=`), compares them with the real data (the
+checkpoint's data module unless `real=` / `data.*` say otherwise), prints a table and writes
+`metrics.json`, `nearest_neighbours.png` and `samples.png` into `out`.
+"""
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import hydra
+import torch
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import MissingConfigException
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from ganlab.cli import run_reporting_errors
+from ganlab.errors import UsageError
+from ganlab.metrics.evaluator import FIELDS, Evaluator, Scores, parse_metrics
+from ganlab.metrics.inception import weights_path
+from ganlab.metrics.nearest import neighbour_figure
+from ganlab.metrics.real_images import (
+    RealImages,
+    datamodule_images,
+    npz_real_images,
+    split_reference,
+)
+from ganlab.metrics.reference import default_cache_dir
+from ganlab.models.base import GAN, module_from_checkpoint, read_checkpoint
+from ganlab.paths import run_folder, writable_folder
+from ganlab.samples import (
+    balanced_labels,
+    latent_vectors,
+    load_npz,
+    render,
+    resolve_device,
+    save_grid,
+)
+from ganlab.train import CONF_DIR
+
+
+def check_settings(cfg: DictConfig) -> None:
+    for key, minimum in (("n", 2), ("batch_size", 1)):
+        value = cfg.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise UsageError(f"{key} must be an integer >= {minimum}, got {value!r}")
+    if cfg.real_n is not None and (not isinstance(cfg.real_n, int) or cfg.real_n < 2):
+        raise UsageError(f"real_n must be an integer >= 2 or null (all), got {cfg.real_n!r}")
+    if cfg.ckpt is None and cfg.samples is None:
+        raise UsageError("ckpt= is required: python -m ganlab.evaluate ckpt=PATH/last.ckpt")
+    if cfg.ckpt is None and cfg.real is None:
+        raise UsageError(f"samples={cfg.samples} without ckpt= needs real= (e.g. real=mnist)")
+    if cfg.ckpt is None and cfg.out is None:
+        raise UsageError(f"samples={cfg.samples} without ckpt= needs out=FOLDER")
+
+
+def data_overrides(cfg: DictConfig) -> dict[str, Any]:
+    return {k: v for k, v in OmegaConf.to_container(cfg.data).items() if v is not None}
+
+
+def data_preset(name: str) -> DictConfig:
+    """`conf/data/<name>.yaml`, composed (inside or outside a running Hydra app)."""
+    if GlobalHydra.instance().is_initialized():
+        return compose(config_name=f"data/{name}").data
+    with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
+        return compose(config_name=f"data/{name}").data
+
+
+def real_datamodule_config(cfg: DictConfig, checkpoint: dict | None) -> dict[str, Any]:
+    """`_target_` and arguments of the real data module: a preset or the checkpoint's."""
+    if cfg.real is not None:
+        try:
+            preset = data_preset(cfg.real)
+        except MissingConfigException:
+            choices = sorted(p.stem for p in (Path(CONF_DIR) / "data").glob("*.yaml"))
+            raise UsageError(
+                f"real={cfg.real} is neither a data preset ({', '.join(choices)}) nor an .npz"
+            ) from None
+        return {**OmegaConf.to_container(preset, resolve=True), **data_overrides(cfg)}
+    target = checkpoint["ganlab"].get("datamodule")
+    if target is None:
+        raise UsageError(
+            f"{cfg.ckpt} does not record its data module: name the real data with real=<data "
+            "preset> (e.g. real=mnist) and data.root=…"
+        )
+    arguments = dict(checkpoint.get("datamodule_hyper_parameters") or {})
+    return {"_target_": target, **arguments, **data_overrides(cfg)}
+
+
+def load_real(cfg: DictConfig, checkpoint: dict | None) -> RealImages:
+    if cfg.real is not None and str(cfg.real).endswith(".npz"):
+        return npz_real_images(cfg.real)
+    return datamodule_images(instantiate(real_datamodule_config(cfg, checkpoint), _convert_="all"))
+
+
+def generated(
+    cfg: DictConfig, model: GAN, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """n images from the model, with balanced labels when it is conditional."""
+    labels = balanced_labels(cfg.n, model.num_classes) if model.conditional else None
+    z = latent_vectors(cfg.n, model.latent_dim, cfg.seed)
+    return render(model, z, labels, cfg.batch_size, device), labels
+
+
+def scored_images(
+    cfg: DictConfig, model: GAN | None, held: RealImages | None, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """What `samples=` names: generated images, held-out real ones, or an .npz's."""
+    if cfg.samples == "real":
+        return held.images, held.labels
+    if cfg.samples is None:
+        return generated(cfg, model, device)
+    images, labels = load_npz(Path(cfg.samples))
+    if len(images) < 2:
+        raise UsageError(f"samples={cfg.samples} holds {len(images)} image; metrics need 2+")
+    return images[: cfg.n], None if labels is None else labels[: cfg.n]
+
+
+def print_table(scores: Scores, metrics: list[str]) -> None:
+    print(f"{'metric':<16} value")
+    for group in metrics:
+        if group in scores.unavailable:
+            print(f"{group:<16} unavailable: {scores.unavailable[group]}")
+            continue
+        for name in FIELDS[group]:
+            print(f"{name:<16} {scores.values[name]:.4f}")
+
+
+def evaluate(cfg: DictConfig) -> dict[str, Any]:
+    started = time.perf_counter()
+    check_settings(cfg)
+    metrics = parse_metrics(list(cfg.metrics))
+    device = resolve_device(cfg.device)
+    checkpoint = read_checkpoint(cfg.ckpt) if cfg.ckpt else None
+    out_default = (
+        None if cfg.ckpt is None else run_folder(cfg.ckpt) / "evaluation" / Path(cfg.ckpt).stem
+    )
+    out = writable_folder(cfg.out or out_default)
+    model = None
+    if checkpoint is not None and cfg.samples is None:
+        model = module_from_checkpoint(checkpoint)  # before the real data loads
+
+    real = load_real(cfg, checkpoint)
+    reference, held, pool = split_reference(
+        real, cfg.real_n, held_out=cfg.n if cfg.samples == "real" else 0
+    )
+    fake, labels = scored_images(cfg, model, held, device)
+
+    evaluator = Evaluator(
+        reference,
+        metrics,
+        pool=pool,
+        device=device,
+        batch_size=cfg.batch_size,
+        cache_dir=default_cache_dir() if cfg.cache else None,
+        seed=cfg.seed,
+    )
+    scores = evaluator.score(fake, labels)
+    save_grid(out / "samples.png", fake[:64])
+    if scores.nearest_indices is not None:
+        neighbour_figure(out / "nearest_neighbours.png", fake, pool.images, scores.nearest_indices)
+    scores.seconds["total"] = round(time.perf_counter() - started, 2)
+    result = {
+        "metrics": scores.values,
+        "unavailable": scores.unavailable,
+        "ckpt": None if cfg.ckpt is None else str(Path(cfg.ckpt).resolve()),
+        "global_step": None if checkpoint is None else checkpoint.get("global_step"),
+        "samples": cfg.samples or "generated",
+        "n": len(fake),
+        "seed": cfg.seed,
+        "real": reference.source,
+        "nn_l1_pool": len(pool),
+        "reference_cached": scores.reference_cached,
+        "inception_weights": str(weights_path()) if set(metrics) & {"fid", "kid", "is"} else None,
+        "classifier": evaluator.classifier_info,
+        "seconds": scores.seconds,
+    }
+    (out / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
+    print_table(scores, metrics)
+    print(f"wrote {out / 'metrics.json'}")
+    return result
+
+
+@hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="evaluate")
+def main(cfg: DictConfig) -> None:
+    run_reporting_errors(evaluate, cfg)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""Sample a checkpoint: `python -m ganlab.generate ckpt=PATH [n=… out=… grid=… label=…]`.
+
+Writes an `.npz` (uint8 NHWC under `arr_0`, int64 `labels` for conditional checkpoints), a
+PNG grid, and with `interpolate=K` spherical interpolation strips. Conditional checkpoints
+take `label=K` (a class index or name: every image of that class), `label=all` (n split evenly
+over the classes, the default) or `mode=label_swap` (the same n latent vectors rendered under
+every label: in the npz latent-major, image i·C + c is latent i under label c; in the grid one
+row per latent, one column per label).
+"""
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import hydra
+import torch
+from omegaconf import DictConfig
+
+from ganlab.cli import run_reporting_errors
+from ganlab.errors import UsageError
+from ganlab.interpolation import interpolation_strips
+from ganlab.models.base import GAN, load_module
+from ganlab.paths import run_folder, writable_file
+from ganlab.samples import (
+    balanced_labels,
+    latent_vectors,
+    render,
+    resolve_device,
+    save_grid,
+    save_npz,
+)
+from ganlab.train import CONF_DIR
+
+MODES = ("sample", "label_swap")
+GRID_IMAGES = 64
+GRID_ROWS_PER_CLASS = 8
+
+
+@dataclass
+class Samples:
+    images: torch.Tensor
+    labels: torch.Tensor | None
+    grid: torch.Tensor
+    grid_nrow: int
+
+
+def positive(cfg: DictConfig, key: str, minimum: int = 1) -> int:
+    value = cfg.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise UsageError(f"{key} must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def class_index(label: int | str, model: GAN) -> int:
+    """`label=K` as a class index, accepting a class name too (e.g. label=Blond_Hair)."""
+    names = list(model.class_names)
+    if isinstance(label, str) and label in names:
+        return names.index(label)
+    if isinstance(label, int) and not isinstance(label, bool) and 0 <= label < model.num_classes:
+        return label
+    shown = ", ".join(names[:12]) + (" …" if len(names) > 12 else "")
+    raise UsageError(
+        f"label={label} is not a class of this checkpoint: give an index 0-"
+        f"{model.num_classes - 1} or a class name ({shown}), or label=all"
+    )
+
+
+def check_conditional_options(cfg: DictConfig, model: GAN) -> None:
+    if cfg.mode not in MODES:
+        raise UsageError(f"mode must be one of {list(MODES)}, got {cfg.mode!r}")
+    asked = [f"label={cfg.label}"] if cfg.label is not None else []
+    asked += ["mode=label_swap"] if cfg.mode == "label_swap" else []
+    if asked and not model.conditional:
+        raise UsageError(
+            f"{' and '.join(asked)} {'need' if len(asked) > 1 else 'needs'} a conditional "
+            f"checkpoint, but {cfg.ckpt} was trained unconditionally: drop the option"
+        )
+    if cfg.mode == "label_swap" and cfg.label is not None:
+        raise UsageError("mode=label_swap renders every label: drop label=")
+
+
+def requested_labels(label: int | str | None, model: GAN, n: int) -> torch.Tensor | None:
+    """The label of each of the n images: None (unconditional), one class, or all classes."""
+    if not model.conditional:
+        return None
+    if label is None or label == "all":
+        return balanced_labels(n, model.num_classes)
+    return torch.full((n,), class_index(label, model), dtype=torch.long)
+
+
+def per_class_grid(
+    images: torch.Tensor, labels: torch.Tensor, classes: int
+) -> tuple[torch.Tensor, int] | None:
+    """One row per class (up to 8 images each) when every class has as many images."""
+    per_class = min(GRID_ROWS_PER_CLASS, len(labels) // classes)
+    if per_class == 0:
+        return None
+    rows = [images[labels == c][:per_class] for c in range(classes)]
+    return torch.cat(rows), per_class
+
+
+def sample(cfg: DictConfig, model: GAN, device: torch.device) -> Samples:
+    n = cfg.n
+    if cfg.mode == "label_swap":
+        classes = model.num_classes
+        z = latent_vectors(n, model.latent_dim, cfg.seed).repeat_interleave(classes, dim=0)
+        labels = torch.arange(classes).repeat(n)
+        images = render(model, z, labels, cfg.batch_size, device)
+        return Samples(images, labels, images[: GRID_ROWS_PER_CLASS * 2 * classes], classes)
+    labels = requested_labels(cfg.label, model, n)
+    images = render(
+        model, latent_vectors(n, model.latent_dim, cfg.seed), labels, cfg.batch_size, device
+    )
+    if labels is not None and (cfg.label is None or cfg.label == "all"):
+        by_class = per_class_grid(images, labels, model.num_classes)
+        if by_class is not None:
+            return Samples(images, labels, *by_class)
+    return Samples(images, labels, images[:GRID_IMAGES], 8)
+
+
+def interpolate(cfg: DictConfig, model: GAN, device: torch.device) -> torch.Tensor:
+    """`pairs` strips of `interpolate` images; a conditional model keeps one label per strip."""
+    steps, pairs = cfg.interpolate, cfg.pairs
+    ends = latent_vectors(2 * pairs, model.latent_dim, cfg.seed + 1)
+    z = interpolation_strips(ends[:pairs], ends[pairs:], steps)
+    labels = requested_labels(cfg.label, model, pairs)
+    if labels is not None:
+        labels = labels.repeat_interleave(steps)
+    return render(model, z, labels, cfg.batch_size, device)
+
+
+def default_out(cfg: DictConfig, model: GAN) -> Path:
+    tag = cfg.mode if cfg.label is None else f"label{cfg.label}"
+    name = f"{Path(cfg.ckpt).stem}_{tag}_n{cfg.n}_seed{cfg.seed}.npz"
+    return run_folder(cfg.ckpt) / "generated" / name
+
+
+def generate(cfg: DictConfig) -> dict[str, Path]:
+    if not cfg.ckpt:
+        raise UsageError("ckpt= is required: python -m ganlab.generate ckpt=PATH/last.ckpt")
+    positive(cfg, "n")
+    positive(cfg, "batch_size")
+    if not isinstance(cfg.seed, int):
+        raise UsageError(f"seed must be an integer, got {cfg.seed!r}")
+    device = resolve_device(cfg.device)
+    model = load_module(cfg.ckpt)
+    check_conditional_options(cfg, model)
+    if cfg.label is not None and cfg.label != "all":
+        class_index(cfg.label, model)
+    out = writable_file(cfg.out or default_out(cfg, model), ".npz", "out")
+    grid = writable_file(cfg.grid or out.with_suffix(".png"), ".png", "grid")
+    strips = None
+    if cfg.interpolate is not None:
+        positive(cfg, "interpolate", 2)
+        positive(cfg, "pairs")
+        strips = writable_file(
+            out.with_name(f"{out.stem}_interp{cfg.interpolate}.png"), ".png", "interpolate"
+        )
+
+    samples = sample(cfg, model, device)
+    save_npz(out, samples.images, samples.labels)
+    save_grid(grid, samples.grid, nrow=samples.grid_nrow)
+    written = {"npz": out, "grid": grid}
+    shape = tuple(samples.images.permute(0, 2, 3, 1).shape)
+    print(f"wrote {out}: arr_0 uint8 {shape}" + (", labels" if samples.labels is not None else ""))
+    print(
+        f"wrote {grid}: {math.ceil(len(samples.grid) / samples.grid_nrow)} rows of "
+        f"{samples.grid_nrow}"
+    )
+    if strips is not None:
+        save_grid(strips, interpolate(cfg, model, device), nrow=cfg.interpolate)
+        written["interpolation"] = strips
+        print(f"wrote {strips}: {cfg.pairs} spherical interpolations of {cfg.interpolate} steps")
+    return written
+
+
+@hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="generate")
+def main(cfg: DictConfig) -> None:
+    run_reporting_errors(generate, cfg)
+
+
+if __name__ == "__main__":
+    main()

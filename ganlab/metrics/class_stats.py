@@ -1,0 +1,28 @@
+"""What ganlab's MNIST classifier says about a set of generated digits.
+
+- `label_accuracy`: the fraction read as the label they were generated for (conditional runs).
+- `class_entropy`: entropy of the histogram of predicted classes over log(classes): 1 when all
+  digits are equally present, 0 when every image is read as the same digit (mode collapse).
+- `mean_confidence`: the mean probability of the predicted class; low values mean digits the
+  classifier cannot read.
+"""
+
+import math
+
+import torch
+
+
+def label_accuracy(probabilities: torch.Tensor, labels: torch.Tensor) -> float:
+    return (probabilities.argmax(1) == labels.to(probabilities.device)).float().mean().item()
+
+
+def class_entropy(probabilities: torch.Tensor) -> float:
+    classes = probabilities.shape[1]
+    counts = torch.bincount(probabilities.argmax(1), minlength=classes).double()
+    frequencies = counts[counts > 0] / counts.sum()
+    entropy = -(frequencies * frequencies.log()).sum().item()
+    return entropy / math.log(classes) + 0.0  # + 0.0: one class gives 0.0, not -0.0
+
+
+def mean_confidence(probabilities: torch.Tensor) -> float:
+    return probabilities.max(1).values.mean().item()
