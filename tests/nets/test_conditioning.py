@@ -8,6 +8,12 @@ from ganlab.nets.conditioning import LabelPlanes, LabelVector
 
 FAMILIES = {
     "mlp": (mlp, (1, 28, 28), {"hidden": [16, 32]}, {"hidden": [32, 16]}),
+    "mlp-label-layer": (
+        mlp,
+        (1, 28, 28),
+        {"hidden": [16, 32], "label_features": 8},
+        {"hidden": [32, 16], "label_features": 8},
+    ),
     "dcgan28": (dcgan28, (1, 28, 28), {}, {}),
     "dcgan64": (dcgan64, (3, 32, 32), {"base_channels": 8}, {"base_channels": 8, "norm": "none"}),
 }
@@ -61,8 +67,7 @@ def test_discriminator_output_depends_on_the_label(family, mode):
     # every sample's score moves with its own label input
     assert (gradient.flatten(1).abs().sum(1) > 0).all()
     if mode == "embedding":
-        labels_module = discriminator.labels
-        vector = labels_module.vector if isinstance(labels_module, LabelPlanes) else labels_module
+        (vector,) = [m for m in discriminator.modules() if isinstance(m, LabelVector)]
         assert vector.embedding.weight.grad.abs().sum(1).gt(0).all()
     # and the same image scores differently under another label
     with torch.no_grad():

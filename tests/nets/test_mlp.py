@@ -35,6 +35,17 @@ def test_mlp_is_the_configured_stack():
     assert dropouts == [0.5] * 3
 
 
+def test_label_layer_maps_the_label_before_the_concatenation():
+    generator = mlp.Generator(100, (1, 28, 28), num_classes=10, label_features=32)
+    label_layer = generator.labels.project[0]
+    assert (label_layer.in_features, label_layer.out_features) == (10, 32)
+    assert generator.body[0].in_features == 100 + 32
+    discriminator = mlp.Discriminator((1, 28, 28), num_classes=10, label_features=64)
+    assert discriminator.body[0].in_features == 784 + 64
+    # unconditional networks have no label path at all
+    assert mlp.Generator(100, (1, 28, 28), label_features=32).labels is None
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -42,6 +53,7 @@ def test_mlp_is_the_configured_stack():
         ({"hidden": [16, 0]}, "non-empty list"),
         ({"dropout": 1.0}, "dropout must be in"),
         ({"norm": "instance"}, "norm must be one of"),
+        ({"label_features": -1}, "label_features must be >= 0"),
     ],
 )
 def test_bad_mlp_options_are_value_errors(kwargs, message):
