@@ -10,9 +10,12 @@ from torchvision.utils import make_grid, save_image
 
 class SampleGrid(Callback):
     """Every `every_n_epochs` epochs (and at the end of training) render the module's
-    `fixed_samples()` into `dirpath/epoch_EEE_step_SSSSSS.png` and the `samples` image tag."""
+    `fixed_samples()` into `dirpath/epoch_EEE_step_SSSSSS.png` and the `samples` image tag.
 
-    def __init__(self, dirpath: str, every_n_epochs: int = 1, nrow: int = 8):
+    `nrow` images per row; by default the module's `grid_columns`, so that a conditional
+    run's grid shows one row per class."""
+
+    def __init__(self, dirpath: str, every_n_epochs: int = 1, nrow: int | None = None):
         self.dirpath = Path(dirpath)
         self.every_n_epochs = every_n_epochs
         self.nrow = nrow
@@ -26,7 +29,7 @@ class SampleGrid(Callback):
         self.last_written_step = step
         grid = make_grid(
             pl_module.fixed_samples().float().cpu(),
-            nrow=self.nrow,
+            nrow=self.nrow or pl_module.grid_columns,
             normalize=True,
             value_range=(-1, 1),
         )

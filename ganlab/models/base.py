@@ -7,6 +7,7 @@ generator through Lightning's, so `trainer.global_step` counts generator updates
 """
 
 import importlib
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,13 @@ from omegaconf import DictConfig, OmegaConf
 
 from ganlab import __version__
 from ganlab.errors import UsageError
+
+log = logging.getLogger(__name__)
+
+GRID_COLUMNS = 8
+"""Images per row of the epoch sample grid; a conditional grid has one such row per class."""
+GRID_MAX_CLASSES = 10
+"""A conditional grid shows at most this many classes (the first ones), one row each."""
 
 
 def plain(value: Any) -> Any:
@@ -40,6 +48,21 @@ def check_optim(optim: dict) -> None:
     name = optim.get("name", "adam")
     if name not in ("adam", "rmsprop"):
         raise UsageError(f"model.optim.name must be 'adam' or 'rmsprop', got {name!r}")
+
+
+def class_rows(
+    num_classes: int,
+    per_class: int,
+    latent_dim: int,
+    max_classes: int = GRID_MAX_CLASSES,
+    generator: torch.Generator | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Latent vectors and labels for a grid with one row per class (the first `max_classes`):
+    the same `per_class` latent vectors in every row, so rows differ only by the label.
+    Row-major: image r·per_class + j is latent j under label r."""
+    rows = min(num_classes, max_classes)
+    noise = torch.randn(per_class, latent_dim, generator=generator).repeat(rows, 1)
+    return noise, torch.arange(rows).repeat_interleave(per_class)
 
 
 class GAN(LightningModule):
@@ -65,8 +88,9 @@ class GAN(LightningModule):
         check_optim(optim)
         if conditional and num_classes < 1:
             raise UsageError(
-                "this model preset is conditional but the data module yields no labels: "
-                "choose a labelled data set (e.g. data=mnist) or an unconditional model"
+                "model.conditional=true but the data module yields no labels (0 classes): "
+                "choose labelled data (data=mnist, data=celeba data.condition_on=Blond_Hair, "
+                "data=folder data.labels=true) or an unconditional model (model.conditional=false)"
             )
         self.save_hyperparameters(
             {
@@ -104,17 +128,23 @@ class GAN(LightningModule):
             raise UsageError(
                 f"cannot build the networks for images {image_shape}: {cause}"
             ) from None
-        self.register_buffer("fixed_noise", torch.randn(sample_count, latent_dim))
-        self.register_buffer("fixed_labels", self.grid_labels(sample_count))
+        self.grid_columns = GRID_COLUMNS
+        if conditional:
+            fixed_noise, fixed_labels = class_rows(num_classes, GRID_COLUMNS, latent_dim)
+            if num_classes > GRID_MAX_CLASSES:
+                log.info(
+                    "the epoch sample grids show the first %d of the %d classes, one row each",
+                    GRID_MAX_CLASSES,
+                    num_classes,
+                )
+        else:
+            fixed_noise = torch.randn(sample_count, latent_dim)
+            fixed_labels = torch.zeros(0, dtype=torch.long)
+        self.register_buffer("fixed_noise", fixed_noise)
+        self.register_buffer("fixed_labels", fixed_labels)
 
     real_batches_per_step = 1
     """How many real batches one training step consumes (a WGAN critic uses n_critic)."""
-
-    def grid_labels(self, count: int) -> torch.Tensor:
-        """Labels for the fixed-noise grid: one row of eight per class, cycling."""
-        if not self.conditional:
-            return torch.zeros(0, dtype=torch.long)
-        return (torch.arange(count) // 8) % self.num_classes
 
     def configure_optimizers(self) -> list[torch.optim.Optimizer]:
         optim = self.hparams.optim
@@ -165,7 +195,8 @@ class GAN(LightningModule):
             self.generator.train(was_training)
 
     def fixed_samples(self) -> torch.Tensor:
-        """The same noise (and labels) every time: the epoch grids show progress, not luck."""
+        """The same noise (and labels) every time: the epoch grids show progress, not luck.
+        Unconditional: `sample_count` images; conditional: `grid_columns` images per class row."""
         return self.generate(self.fixed_noise, self.fixed_labels if self.conditional else None)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:

@@ -19,6 +19,18 @@ def norm2d(kind: str, channels: int) -> nn.Module:
     raise ValueError(f"norm must be one of {NORMS}, got {kind!r}")
 
 
+def norm1d(kind: str, features: int) -> nn.Module:
+    """A normalisation layer for fully connected features by name ('instance' has no meaning
+    on a vector, so it is refused)."""
+    if kind == "batch":
+        return nn.BatchNorm1d(features)
+    if kind == "layer":
+        return nn.LayerNorm(features)
+    if kind == "none":
+        return nn.Identity()
+    raise ValueError(f"norm must be one of ('none', 'batch', 'layer'), got {kind!r}")
+
+
 def check_image_shape(image_shape: tuple[int, int, int] | list[int]) -> tuple[int, int, int]:
     """Networks take (channels, height, width); say clearly when that is not what came in."""
     shape = tuple(int(v) for v in image_shape)

@@ -1,0 +1,128 @@
+"""The fully connected conditional GAN pair of Mirza & Osindero (2014, arXiv:1411.1784).
+
+The generator maps concat(z, label) through Linear layers to C·H·W values with tanh; the
+discriminator maps concat(flattened image, label) through Linear layers to one logit. The
+label is a one-hot vector (the paper) or a learned embedding, either concatenated as it is
+(`label_features=0`) or first mapped by its own Linear + LeakyReLU layer to `label_features`
+values, as the paper's networks do (y → 1000 units in its generator, → 50 in its
+discriminator). That layer matters in practice: concatenated directly, a 10-value one-hot
+vector is a small signal beside 100 noise values or 784 pixels at initialisation, and the
+pair learns to use it far more slowly. With num_classes=0 both networks are the plain
+unconditional MLP GAN. Any (C, H, W) works: the size only sets the width of the image layer.
+"""
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from ganlab.nets.conditioning import LabelVector, check_labels
+from ganlab.nets.layers import check_image_shape, norm1d
+
+
+def hidden_layers(
+    in_features: int, widths: Sequence[int], norm: str, dropout: float, negative_slope: float
+) -> nn.Sequential:
+    """Linear → norm → LeakyReLU (→ dropout) per width; bias off where batch norm follows."""
+    widths = [int(w) for w in widths]
+    if not widths or min(widths) < 1:
+        raise ValueError(f"the MLP hidden widths must be a non-empty list of sizes >= 1: {widths}")
+    if not 0 <= dropout < 1:
+        raise ValueError(f"the MLP dropout must be in [0, 1), got {dropout}")
+    layers: list[nn.Module] = []
+    for width in widths:
+        layers += [
+            nn.Linear(in_features, width, bias=norm != "batch"),
+            norm1d(norm, width),
+            nn.LeakyReLU(negative_slope),
+        ]
+        if dropout:
+            layers.append(nn.Dropout(dropout))
+        in_features = width
+    return nn.Sequential(*layers)
+
+
+class LabelInput(nn.Module):
+    """The label as the MLPs take it: the label vector, optionally through its own layer."""
+
+    def __init__(self, num_classes: int, mode: str, features: int, negative_slope: float):
+        super().__init__()
+        if features < 0:
+            raise ValueError(f"label_features must be >= 0, got {features}")
+        self.vector = LabelVector(num_classes, mode)
+        self.project = (
+            nn.Sequential(nn.Linear(self.vector.dim, features), nn.LeakyReLU(negative_slope))
+            if features
+            else nn.Identity()
+        )
+        self.dim = features or self.vector.dim
+
+    def forward(self, labels: torch.Tensor) -> torch.Tensor:
+        return self.project(self.vector(labels))
+
+
+class Generator(nn.Module):
+    def __init__(
+        self,
+        latent_dim: int,
+        image_shape: tuple[int, int, int],
+        num_classes: int = 0,
+        label_mode: str = "onehot",
+        label_features: int = 0,
+        hidden: Sequence[int] = (256, 512, 1024),
+        norm: str = "batch",
+        dropout: float = 0.0,
+        negative_slope: float = 0.2,
+    ):
+        super().__init__()
+        self.image_shape = check_image_shape(image_shape)
+        self.num_classes = num_classes
+        self.labels = (
+            LabelInput(num_classes, label_mode, label_features, negative_slope)
+            if num_classes
+            else None
+        )
+        in_features = latent_dim + (self.labels.dim if self.labels else 0)
+        self.body = hidden_layers(in_features, hidden, norm, dropout, negative_slope)
+        pixels = self.image_shape[0] * self.image_shape[1] * self.image_shape[2]
+        self.image = nn.Sequential(nn.Linear(int(hidden[-1]), pixels), nn.Tanh())
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        check_labels(labels, self.num_classes)
+        if self.labels is not None:
+            z = torch.cat([z, self.labels(labels)], dim=1)
+        return self.image(self.body(z)).view(-1, *self.image_shape)
+
+
+class Discriminator(nn.Module):
+    """Returns one logit (or critic score) per image; no sigmoid, the losses take logits."""
+
+    def __init__(
+        self,
+        image_shape: tuple[int, int, int],
+        num_classes: int = 0,
+        label_mode: str = "onehot",
+        label_features: int = 0,
+        hidden: Sequence[int] = (1024, 512, 256),
+        norm: str = "none",
+        dropout: float = 0.3,
+        negative_slope: float = 0.2,
+    ):
+        super().__init__()
+        channels, height, width = check_image_shape(image_shape)
+        self.num_classes = num_classes
+        self.labels = (
+            LabelInput(num_classes, label_mode, label_features, negative_slope)
+            if num_classes
+            else None
+        )
+        in_features = channels * height * width + (self.labels.dim if self.labels else 0)
+        self.body = hidden_layers(in_features, hidden, norm, dropout, negative_slope)
+        self.classify = nn.Linear(int(hidden[-1]), 1)
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        check_labels(labels, self.num_classes)
+        x = x.flatten(1)
+        if self.labels is not None:
+            x = torch.cat([x, self.labels(labels)], dim=1)
+        return self.classify(self.body(x)).squeeze(1)

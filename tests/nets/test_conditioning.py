@@ -1,0 +1,97 @@
+"""Every network family, with one-hot or embedded labels, really uses the label."""
+
+import pytest
+import torch
+
+from ganlab.nets import dcgan28, dcgan64, mlp
+from ganlab.nets.conditioning import LabelPlanes, LabelVector
+
+FAMILIES = {
+    "mlp": (mlp, (1, 28, 28), {"hidden": [16, 32]}, {"hidden": [32, 16]}),
+    "mlp-label-layer": (
+        mlp,
+        (1, 28, 28),
+        {"hidden": [16, 32], "label_features": 8},
+        {"hidden": [32, 16], "label_features": 8},
+    ),
+    "dcgan28": (dcgan28, (1, 28, 28), {}, {}),
+    "dcgan64": (dcgan64, (3, 32, 32), {"base_channels": 8}, {"base_channels": 8, "norm": "none"}),
+}
+MODES = ("onehot", "embedding")
+CLASSES = 4
+
+
+def pair(family: str, mode: str):
+    module, shape, g_kwargs, d_kwargs = FAMILIES[family]
+    torch.manual_seed(0)
+    generator = module.Generator(8, shape, CLASSES, label_mode=mode, **g_kwargs)
+    discriminator = module.Discriminator(shape, CLASSES, label_mode=mode, **d_kwargs)
+    return generator.eval(), discriminator.eval(), shape
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("family", FAMILIES)
+def test_with_fixed_z_the_label_changes_the_image(family, mode):
+    generator, _, _ = pair(family, mode)
+    z = torch.randn(1, 8).expand(CLASSES, -1)
+    with torch.no_grad():
+        images = generator(z, torch.arange(CLASSES))
+    for a in range(CLASSES):
+        for b in range(a + 1, CLASSES):
+            assert (images[a] - images[b]).abs().max() > 1e-4, (a, b)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("family", FAMILIES)
+def test_discriminator_output_depends_on_the_label(family, mode):
+    _, discriminator, shape = pair(family, mode)
+    label_input = []
+
+    def track(module, inputs, output):
+        """Keep the gradient of the label vector/planes the network sees (a one-hot input
+        becomes a leaf that takes gradients)."""
+        if output.requires_grad:
+            output.retain_grad()
+        else:
+            output = output.clone().requires_grad_(True)
+        label_input.append(output)
+        return output
+
+    discriminator.labels.register_forward_hook(track)
+    images = torch.randn(CLASSES, *shape).clamp(-1, 1)
+    labels = torch.tensor([0, 1, 2, 3])
+    scores = discriminator(images, labels)
+    scores.sum().backward()
+    gradient = label_input[0].grad
+    assert gradient is not None
+    # every sample's score moves with its own label input
+    assert (gradient.flatten(1).abs().sum(1) > 0).all()
+    if mode == "embedding":
+        (vector,) = [m for m in discriminator.modules() if isinstance(m, LabelVector)]
+        assert vector.embedding.weight.grad.abs().sum(1).gt(0).all()
+    # and the same image scores differently under another label
+    with torch.no_grad():
+        same = images[:1].expand(CLASSES, *shape)
+        assert discriminator(same, labels).unique().numel() == CLASSES
+
+
+def test_embedding_sizes_and_one_hot_values():
+    one_hot = LabelVector(5, "onehot")
+    assert one_hot(torch.tensor([2])).tolist() == [[0, 0, 1, 0, 0]]
+    assert LabelVector(5, "embedding", embed_dim=3)(torch.tensor([1, 4])).shape == (2, 3)
+    planes = LabelPlanes(5, "onehot")(torch.tensor([3]), 4, 6)
+    assert planes.shape == (1, 5, 4, 6)
+    assert planes[0, 3].eq(1).all() and planes[0, [0, 1, 2, 4]].eq(0).all()
+    with pytest.raises(ValueError, match="onehot' or 'embedding"):
+        LabelVector(5, "bits")
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_conditional_networks_refuse_missing_labels_and_unconditional_refuse_labels(family):
+    module, shape, g_kwargs, _ = FAMILIES[family]
+    conditional = module.Generator(8, shape, CLASSES, **g_kwargs)
+    with pytest.raises(ValueError, match="pass class labels"):
+        conditional(torch.randn(2, 8))
+    unconditional = module.Generator(8, shape, 0, **g_kwargs)
+    with pytest.raises(ValueError, match="takes no labels"):
+        unconditional(torch.randn(2, 8), torch.tensor([0, 1]))
