@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from ganlab.nets.conditioning import LabelPlanes, LabelVector, check_labels
-from ganlab.nets.layers import check_image_shape, norm2d
+from ganlab.nets.layers import Dropout, check_image_shape, norm2d
 
 
 def _check_size(size: int) -> int:
@@ -80,11 +80,11 @@ class Discriminator(nn.Module):
         self.features = nn.Sequential(
             nn.Conv2d(in_channels, 64, 5, stride=2, padding=2),
             nn.LeakyReLU(negative_slope),
-            nn.Dropout(dropout),
+            Dropout(dropout),
             nn.Conv2d(64, 128, 5, stride=2, padding=2),
             norm2d(norm, 128),
             nn.LeakyReLU(negative_slope),
-            nn.Dropout(dropout),
+            Dropout(dropout),
             nn.Flatten(),
         )
         self.classify = nn.Linear(128 * start * start, 1)

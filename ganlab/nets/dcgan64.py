@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from ganlab.nets.conditioning import LabelPlanes, LabelVector, check_labels
-from ganlab.nets.layers import check_image_shape, norm2d
+from ganlab.nets.layers import Dropout, check_image_shape, norm2d
 
 
 def _widths(size: int, base: int, cap: int) -> list[int]:
@@ -86,14 +86,14 @@ class Discriminator(nn.Module):
         layers: list[nn.Module] = [
             nn.Conv2d(in_channels, widths[0], 4, stride=2, padding=1),
             nn.LeakyReLU(negative_slope),
-            nn.Dropout(dropout),
+            Dropout(dropout),
         ]
         for w_in, w_out in itertools.pairwise(widths):
             layers += [
                 nn.Conv2d(w_in, w_out, 4, stride=2, padding=1, bias=norm == "none"),
                 norm2d(norm, w_out),
                 nn.LeakyReLU(negative_slope),
-                nn.Dropout(dropout),
+                Dropout(dropout),
             ]
         layers += [nn.Conv2d(widths[-1], 1, 4, stride=1, padding=0), nn.Flatten()]
         self.net = nn.Sequential(*layers)
