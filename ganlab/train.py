@@ -6,6 +6,7 @@ the networks sized from the data), the callbacks, the logger and the Trainer, th
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import hydra
@@ -29,13 +30,15 @@ def build_model(cfg: DictConfig, datamodule: L.LightningDataModule) -> L.Lightni
     )
 
 
-def train(cfg: DictConfig) -> dict[str, float]:
+def train(cfg: DictConfig, extra_callbacks: Sequence[L.Callback] = ()) -> dict[str, float]:
+    """Fit the composed run; `extra_callbacks` lets a caller watch it (the benchmark does)."""
     L.seed_everything(cfg.seed, workers=True)
     datamodule = instantiate(cfg.data)
     datamodule.prepare_data()
     model = build_model(cfg, datamodule)
     datamodule.batch_multiple = model.real_batches_per_step
     callbacks = [instantiate(c) for c in (cfg.get("callbacks") or {}).values() if c]
+    callbacks += extra_callbacks
     loggers = [instantiate(c) for c in (cfg.get("logger") or {}).values() if c]
     trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
     trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))

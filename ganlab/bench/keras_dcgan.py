@@ -5,15 +5,21 @@ Same networks as `ganlab.nets.dcgan28` (Dense → 7×7×256, three Conv2DTranspo
 Conv2D with dropout), the tutorial's `@tf.function` step with two gradient tapes over one
 forward pass (ganlab's `update=simultaneous`), Adam with the module's rates. Runs only where
 TensorFlow is installed (`pip install -e '.[bench]'`).
+
+TensorFlow runs in its own process (no torch imported there): in one process its thread pools
+and tf.data's prefetching compete with torch's OpenMP threads and slowed torch ~4x on two
+cores. The benchmark process asks it for one step at a time, so the blocks still alternate.
 """
 
 import importlib.util
+import multiprocessing
 import os
+import re
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
 
 import numpy as np
-import torch
-
-from ganlab.models.base import GAN
 
 
 def keras_available() -> bool:
@@ -23,97 +29,145 @@ def keras_available() -> bool:
 def tensorflow_version() -> str | None:
     if not keras_available():
         return None
-    import tensorflow as tf
+    from importlib.metadata import PackageNotFoundError, version
 
-    return tf.__version__
+    for name in ("tensorflow", "tensorflow-cpu"):
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            continue
+    return "installed"
+
+
+def build_train_step(hparams: dict[str, Any], images: np.ndarray, batch_size: int):
+    """The tutorial's networks, optimizers, input pipeline and compiled step, for uint8
+    images (N, 1, 28, 28); returns a function running one step."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    latent_dim = hparams["latent_dim"]
+    slope = hparams["net"]["generator"].get("negative_slope", 0.3)
+    dropout = hparams["net"]["discriminator"].get("dropout", 0.3)
+    generator = keras.Sequential(
+        [
+            keras.Input((latent_dim,)),
+            layers.Dense(7 * 7 * 256, use_bias=False),
+            layers.BatchNormalization(),
+            layers.LeakyReLU(slope),
+            layers.Reshape((7, 7, 256)),
+            layers.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False),
+            layers.BatchNormalization(),
+            layers.LeakyReLU(slope),
+            layers.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False),
+            layers.BatchNormalization(),
+            layers.LeakyReLU(slope),
+            layers.Conv2DTranspose(
+                1, 5, strides=2, padding="same", use_bias=False, activation="tanh"
+            ),
+        ]
+    )
+    discriminator = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            layers.Conv2D(64, 5, strides=2, padding="same"),
+            layers.LeakyReLU(slope),
+            layers.Dropout(dropout),
+            layers.Conv2D(128, 5, strides=2, padding="same"),
+            layers.LeakyReLU(slope),
+            layers.Dropout(dropout),
+            layers.Flatten(),
+            layers.Dense(1),
+        ]
+    )
+    optim = hparams["optim"]
+    adam = {"beta_1": optim["beta1"], "beta_2": optim["beta2"], "epsilon": 1e-8}
+    g_opt = keras.optimizers.Adam(optim.get("lr_g") or optim["lr"], **adam)
+    d_opt = keras.optimizers.Adam(optim.get("lr_d") or optim["lr"], **adam)
+    cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
+
+    @tf.function
+    def train_step(real):
+        noise = tf.random.normal([batch_size, latent_dim])
+        with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
+            fake = generator(noise, training=True)
+            real_output = discriminator(real, training=True)
+            fake_output = discriminator(fake, training=True)
+            gen_loss = cross_entropy(tf.ones_like(fake_output), fake_output)
+            disc_loss = cross_entropy(tf.ones_like(real_output), real_output) + cross_entropy(
+                tf.zeros_like(fake_output), fake_output
+            )
+        g_grads = gen_tape.gradient(gen_loss, generator.trainable_variables)
+        d_grads = disc_tape.gradient(disc_loss, discriminator.trainable_variables)
+        g_opt.apply_gradients(zip(g_grads, generator.trainable_variables, strict=True))
+        d_opt.apply_gradients(zip(d_grads, discriminator.trainable_variables, strict=True))
+        return gen_loss
+
+    # the tutorial's input pipeline: float images in [-1, 1], NHWC, shuffled, batched
+    nhwc = images.transpose(0, 2, 3, 1).astype(np.float32) / 127.5 - 1.0
+    dataset = (
+        tf.data.Dataset.from_tensor_slices(nhwc)
+        .shuffle(len(nhwc))
+        .batch(batch_size, drop_remainder=True)
+        .repeat()
+    )
+    batches = iter(dataset)
+
+    def step() -> None:
+        train_step(next(batches)).numpy()  # finished once its result is on the host
+
+    return step
+
+
+def peak_rss_mib() -> float | None:
+    try:
+        match = re.search(r"VmHWM:\s+(\d+) kB", Path("/proc/self/status").read_text())
+    except OSError:
+        return None
+    return int(match.group(1)) / 1024 if match else None
+
+
+def serve(conn: Connection, hparams: dict[str, Any], images: np.ndarray, batch_size: int):
+    """The TensorFlow process: one step per "step" message, its peak RSS on "memory"."""
+    step = build_train_step(hparams, images, batch_size)
+    conn.send("ready")
+    while (message := conn.recv()) != "stop":
+        if message == "step":
+            step()
+            conn.send("done")
+        elif message == "memory":
+            conn.send(peak_rss_mib())
 
 
 class KerasDCGAN:
+    """The Keras contender, driven from the benchmark process."""
+
     name = "Keras (TF tutorial)"
 
-    def __init__(self, module: GAN, images: torch.Tensor, labels: torch.Tensor, batch_size: int):
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        import tensorflow as tf
-        from tensorflow import keras
-        from tensorflow.keras import layers
-
-        hp = module.hparams
-        if hp.conditional or tuple(hp.image_shape) != (1, 28, 28):
+    def __init__(self, hparams: dict[str, Any], images: np.ndarray, batch_size: int):
+        if hparams.get("conditional") or tuple(hparams["image_shape"]) != (1, 28, 28):
             raise ValueError("the Keras contender is the unconditional 28x28 tutorial DCGAN")
-        self.batch_size = batch_size
         self.images_per_step = batch_size
-        latent_dim = hp.latent_dim
-        slope = hp.net["generator"].get("negative_slope", 0.3)
-        dropout = hp.net["discriminator"].get("dropout", 0.3)
-
-        self.generator = keras.Sequential(
-            [
-                keras.Input((latent_dim,)),
-                layers.Dense(7 * 7 * 256, use_bias=False),
-                layers.BatchNormalization(),
-                layers.LeakyReLU(slope),
-                layers.Reshape((7, 7, 256)),
-                layers.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False),
-                layers.BatchNormalization(),
-                layers.LeakyReLU(slope),
-                layers.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False),
-                layers.BatchNormalization(),
-                layers.LeakyReLU(slope),
-                layers.Conv2DTranspose(
-                    1, 5, strides=2, padding="same", use_bias=False, activation="tanh"
-                ),
-            ]
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(
+            target=serve, args=(child, hparams, images, batch_size), daemon=True
         )
-        self.discriminator = keras.Sequential(
-            [
-                keras.Input((28, 28, 1)),
-                layers.Conv2D(64, 5, strides=2, padding="same"),
-                layers.LeakyReLU(slope),
-                layers.Dropout(dropout),
-                layers.Conv2D(128, 5, strides=2, padding="same"),
-                layers.LeakyReLU(slope),
-                layers.Dropout(dropout),
-                layers.Flatten(),
-                layers.Dense(1),
-            ]
-        )
-        optim = hp.optim
-        lr_g = optim.get("lr_g") or optim["lr"]
-        lr_d = optim.get("lr_d") or optim["lr"]
-        adam = {"beta_1": optim["beta1"], "beta_2": optim["beta2"], "epsilon": 1e-8}
-        g_opt = keras.optimizers.Adam(lr_g, **adam)
-        d_opt = keras.optimizers.Adam(lr_d, **adam)
-        cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
-        generator, discriminator = self.generator, self.discriminator
-
-        @tf.function
-        def train_step(real):
-            noise = tf.random.normal([batch_size, latent_dim])
-            with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
-                fake = generator(noise, training=True)
-                real_output = discriminator(real, training=True)
-                fake_output = discriminator(fake, training=True)
-                gen_loss = cross_entropy(tf.ones_like(fake_output), fake_output)
-                disc_loss = cross_entropy(
-                    tf.ones_like(real_output), real_output
-                ) + cross_entropy(tf.zeros_like(fake_output), fake_output)
-            g_grads = gen_tape.gradient(gen_loss, generator.trainable_variables)
-            d_grads = disc_tape.gradient(disc_loss, discriminator.trainable_variables)
-            g_opt.apply_gradients(zip(g_grads, generator.trainable_variables, strict=True))
-            d_opt.apply_gradients(zip(d_grads, discriminator.trainable_variables, strict=True))
-            return gen_loss, disc_loss
-
-        # the tutorial's input pipeline: float images in [-1, 1], NHWC, shuffled, batched
-        nhwc = images.permute(0, 2, 3, 1).numpy().astype(np.float32) / 127.5 - 1.0
-        dataset = (
-            tf.data.Dataset.from_tensor_slices(nhwc)
-            .shuffle(len(nhwc))
-            .batch(batch_size, drop_remainder=True)
-            .repeat()
-        )
-        self.batches = iter(dataset)
-        self.train_step = train_step
+        self.process.start()
+        if self.conn.recv() != "ready":
+            raise RuntimeError("the TensorFlow process did not start")
 
     def step(self) -> None:
-        gen_loss, _ = self.train_step(next(self.batches))
-        gen_loss.numpy()  # the step has finished when its result is on the host
+        self.conn.send("step")
+        self.conn.recv()
+
+    def peak_mib(self) -> float | None:
+        """Peak RSS of the TensorFlow process (it holds only TensorFlow and the images)."""
+        self.conn.send("memory")
+        return self.conn.recv()
+
+    def close(self) -> None:
+        if self.process.is_alive():
+            self.conn.send("stop")
+            self.process.join(timeout=30)

@@ -54,7 +54,8 @@ def place(
             "images decoded from files stay in host memory: set data.on_device=null"
         )
     if isinstance(dataset, TensorImages) and (
-        on_device or (on_device is None and device.type != "cpu" and fits_on(dataset.nbytes, device))
+        on_device
+        or (on_device is None and device.type != "cpu" and fits_on(dataset.nbytes, device))
     ):
         return Placement(dataset.to(device), num_workers=0, pin_memory=False)
     if pin_memory is None:

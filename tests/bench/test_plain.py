@@ -1,0 +1,64 @@
+"""The hand-written loops do what ganlab's procedures do: from the same weights, images and
+noise, one plain step and one ganlab step leave the same networks."""
+
+import pytest
+import torch
+from lightning.pytorch import Trainer
+
+from ganlab.bench.plain import PlainDCGAN, RealBatches, plain_loop_for
+from ganlab.data.mnist import MNISTDataModule
+from ganlab.models import DCGAN
+
+NET = {
+    "generator": {"_target_": "ganlab.nets.dcgan28.Generator"},
+    # no dropout: the loader's shuffle would assign masks to other images than the plain loop's
+    "discriminator": {"_target_": "ganlab.nets.dcgan28.Discriminator", "dropout": 0.0},
+}
+OPTIM = {"lr": 1e-3, "beta1": 0.5, "beta2": 0.999}
+
+
+@pytest.mark.parametrize("update", ["alternating", "simultaneous"])
+def test_one_plain_step_equals_one_ganlab_step(mnist_root, update):
+    torch.manual_seed(0)
+    module = DCGAN(net=NET, optim=OPTIM, latent_dim=8, image_shape=(1, 8, 8), update=update)
+    datamodule = MNISTDataModule(root=str(mnist_root), splits=["test"], image_size=8)
+    datamodule.setup("fit")
+    images = datamodule.train_set.images
+    datamodule.batch_size = len(images)  # one batch: every image, in some order
+    plain = PlainDCGAN(module, images, datamodule.train_set.labels, len(images))
+    initial = [p.detach().clone() for p in module.parameters()]
+    z = torch.randn(len(images), 8)
+    module.noise = lambda count, like: z
+    plain.noise = lambda count: z
+
+    plain.step()
+    Trainer(
+        accelerator="cpu",
+        max_steps=1,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    ).fit(module, datamodule=datamodule)
+
+    pairs = [(module.generator, plain.generator), (module.discriminator, plain.discriminator)]
+    for ours, theirs in pairs:
+        for (name, a), b in zip(ours.named_parameters(), theirs.parameters(), strict=True):
+            assert torch.allclose(a, b, atol=1e-5), name
+    assert all(not torch.equal(a, b) for a, b in zip(initial, module.parameters(), strict=True))
+
+
+def test_real_batches_cover_an_epoch_before_repeating():
+    images = torch.arange(10, dtype=torch.uint8)[:, None, None, None].expand(10, 1, 2, 2)
+    batches = RealBatches(images.contiguous() * 25, torch.arange(10), batch_size=3, device="cpu")
+    epoch = [batches.next() for _ in range(3)]
+    labels = torch.cat([labels for _, labels in epoch]).tolist()
+    assert len(set(labels)) == 9  # three whole batches of distinct images, one image left out
+    first = epoch[0][0]
+    assert first.dtype == torch.float32 and first.min() >= -1 and first.max() <= 1
+    assert torch.equal(first[:, 0, 0, 0], epoch[0][1] * 25 / 127.5 - 1)
+
+
+def test_the_loop_matches_the_procedure():
+    module = DCGAN(net=NET, optim=OPTIM, latent_dim=8)
+    assert plain_loop_for(module) is PlainDCGAN
