@@ -32,6 +32,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--data-root", default=default_root(), help="MNIST root (GANLAB_DATA)")
     parser.add_argument("--no-keras", action="store_true", help="skip the Keras contender")
+    parser.add_argument(
+        "--threads", type=int, help="CPU threads for torch and TensorFlow (default: one per core)"
+    )
     parser.add_argument("--output", type=Path, default=Path("BENCHMARKS.md"))
     parser.add_argument(
         "overrides", nargs="*", help="extra Hydra overrides for ganlab, e.g. model.compile=true"
@@ -54,6 +57,8 @@ def main(argv: list[str] | None = None) -> list[report.RowResult]:
     args = parse(argv)
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     sizes = batch_sizes(args.batch)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     load_before = os.getloadavg() if hasattr(os, "getloadavg") else None
     results, memory_what = [], ""
     for row in rows_named(args.rows):
@@ -70,6 +75,7 @@ def main(argv: list[str] | None = None) -> list[report.RowResult]:
             args.data_root,
             args.overrides,
             with_keras=not args.no_keras,
+            threads=args.threads,
         )
         results.append(result)
         memory_what = memory_what or what

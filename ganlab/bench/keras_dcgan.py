@@ -7,15 +7,19 @@ forward pass (ganlab's `update=simultaneous`), Adam with the module's rates. Run
 TensorFlow is installed (`pip install -e '.[bench]'`).
 
 TensorFlow runs in its own process (no torch imported there): in one process its thread pools
-and tf.data's prefetching compete with torch's OpenMP threads and slowed torch ~4x on two
-cores. The benchmark process asks it for one step at a time, so the blocks still alternate.
+and tf.data's prefetching competed with torch's OpenMP threads and slowed torch several times
+over on two cores. The benchmark process asks it for one step at a time through a pipe, so the
+blocks still alternate.
 """
 
 import importlib.util
-import multiprocessing
+import json
 import os
 import re
-from multiprocessing.connection import Connection
+import subprocess
+import sys
+import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +43,20 @@ def tensorflow_version() -> str | None:
     return "installed"
 
 
-def build_train_step(hparams: dict[str, Any], images: np.ndarray, batch_size: int):
+def build_train_step(
+    hparams: dict[str, Any], images: np.ndarray, batch_size: int, threads: int | None = None
+):
     """The tutorial's networks, optimizers, input pipeline and compiled step, for uint8
-    images (N, 1, 28, 28); returns a function running one step."""
+    images (N, 1, 28, 28); returns a function running one step. `threads` caps TensorFlow's
+    intra- and inter-op thread pools (default: one thread per core)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf
     from tensorflow import keras
     from tensorflow.keras import layers
+
+    if threads:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
 
     latent_dim = hparams["latent_dim"]
     slope = hparams["net"]["generator"].get("negative_slope", 0.3)
@@ -128,46 +139,87 @@ def peak_rss_mib() -> float | None:
     return int(match.group(1)) / 1024 if match else None
 
 
-def serve(conn: Connection, hparams: dict[str, Any], images: np.ndarray, batch_size: int):
-    """The TensorFlow process: one step per "step" message, its peak RSS on "memory"."""
-    step = build_train_step(hparams, images, batch_size)
-    conn.send("ready")
-    while (message := conn.recv()) != "stop":
-        if message == "step":
+def serve(spec_path: str) -> None:
+    """The TensorFlow process (`python -m ganlab.bench.keras_dcgan SPEC.npz`): one step per
+    "step" line on stdin, answered with the CPU seconds it took; its peak RSS on "memory"."""
+    protocol = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # anything else printed goes to stderr, not into the protocol
+    with np.load(spec_path, allow_pickle=False) as spec:
+        hparams = json.loads(str(spec["hparams"]))
+        threads = int(spec["threads"]) or None
+        step = build_train_step(hparams, spec["images"], int(spec["batch_size"]), threads)
+    print("ready", file=protocol)
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "step":
+            start = time.process_time()
             step()
-            conn.send("done")
-        elif message == "memory":
-            conn.send(peak_rss_mib())
+            print(time.process_time() - start, file=protocol)
+        elif command == "memory":
+            print(peak_rss_mib() or "nan", file=protocol)
+        elif command == "stop":
+            return
 
 
 class KerasDCGAN:
-    """The Keras contender, driven from the benchmark process."""
+    """The Keras contender, driven from the benchmark process through a pipe."""
 
     name = "Keras (TF tutorial)"
 
-    def __init__(self, hparams: dict[str, Any], images: np.ndarray, batch_size: int):
+    def __init__(
+        self,
+        hparams: dict[str, Any],
+        images: np.ndarray,
+        batch_size: int,
+        threads: int | None = None,
+    ):
         if hparams.get("conditional") or tuple(hparams["image_shape"]) != (1, 28, 28):
             raise ValueError("the Keras contender is the unconditional 28x28 tutorial DCGAN")
         self.images_per_step = batch_size
-        context = multiprocessing.get_context("spawn")
-        self.conn, child = context.Pipe()
-        self.process = context.Process(
-            target=serve, args=(child, hparams, images, batch_size), daemon=True
-        )
-        self.process.start()
-        if self.conn.recv() != "ready":
-            raise RuntimeError("the TensorFlow process did not start")
+        self.cpu_seconds: list[float] = []
+        with tempfile.TemporaryDirectory(prefix="ganlab-keras-") as tmp:
+            spec = Path(tmp) / "spec.npz"
+            np.savez(
+                spec,
+                hparams=json.dumps(hparams, default=list),
+                images=images,
+                batch_size=batch_size,
+                threads=threads or 0,
+            )
+            # the child imports this very ganlab, installed or not
+            root = str(Path(__file__).resolve().parents[2])
+            path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "ganlab.bench.keras_dcgan", str(spec)],
+                env={**os.environ, "PYTHONPATH": path},
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                bufsize=1,
+            )
+            if self._ask(None) != "ready":
+                raise RuntimeError("the TensorFlow process did not start (see its stderr)")
+
+    def _ask(self, command: str | None) -> str:
+        if command is not None:
+            self.process.stdin.write(command + "\n")
+            self.process.stdin.flush()
+        return self.process.stdout.readline().strip()
 
     def step(self) -> None:
-        self.conn.send("step")
-        self.conn.recv()
+        self.cpu_seconds.append(float(self._ask("step")))
 
     def peak_mib(self) -> float | None:
-        """Peak RSS of the TensorFlow process (it holds only TensorFlow and the images)."""
-        self.conn.send("memory")
-        return self.conn.recv()
+        """Peak RSS of the TensorFlow process (it holds TensorFlow and the images only)."""
+        value = float(self._ask("memory"))
+        return None if value != value else value
 
     def close(self) -> None:
-        if self.process.is_alive():
-            self.conn.send("stop")
-            self.process.join(timeout=30)
+        if self.process.poll() is None:
+            self.process.stdin.write("stop\n")
+            self.process.stdin.close()
+            self.process.wait(timeout=60)
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])

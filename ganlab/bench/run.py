@@ -59,7 +59,7 @@ def compose_row(
         return compose("train", overrides=overrides + extra)
 
 
-def contenders_for(row: Row, device: str, with_keras: bool):
+def contenders_for(row: Row, device: str, with_keras: bool, threads: int | None):
     def make(module: GAN, dataset: TensorImages, batch_size: int) -> list[Contender]:
         loop = plain_loop_for(module)
         contenders: list[Contender] = [
@@ -67,7 +67,8 @@ def contenders_for(row: Row, device: str, with_keras: bool):
         ]
         if row.keras and with_keras and device == "cpu" and keras_available():
             hparams = dict(module.hparams)
-            contenders.append(KerasDCGAN(hparams, dataset.images.numpy(), batch_size))
+            images = dataset.images.numpy()
+            contenders.append(KerasDCGAN(hparams, images, batch_size, threads))
         return contenders
 
     return make
@@ -83,11 +84,13 @@ def run_row(
     data_root: str,
     extra: list[str],
     with_keras: bool,
+    threads: int | None = None,
 ) -> tuple[RowResult, str]:
     """The row's timings, and what its memory column measures."""
     if not row.available:
         return RowResult(row.title, batch, skipped="skipped (preset not available)"), ""
-    timer = InterleavedTimer(contenders_for(row, device, with_keras), warmup, steps, block)
+    contenders = contenders_for(row, device, with_keras, threads)
+    timer = InterleavedTimer(contenders, warmup, steps, block)
     with tempfile.TemporaryDirectory(prefix=f"ganlab-bench-{row.key}-") as tmp:
         cfg = compose_row(row, device, batch, timer.max_steps, data_root, Path(tmp), extra)
         train(cfg, extra_callbacks=[timer])

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from ganlab.nets.conditioning import LabelPlanes, LabelVector, check_labels
+from ganlab.nets.image_conv import ImageConv2d, ImageConvTranspose2d
 from ganlab.nets.layers import Dropout, check_image_shape, norm2d
 
 
@@ -52,7 +53,7 @@ class Generator(nn.Module):
                 nn.BatchNorm2d(w_out),
                 nn.LeakyReLU(negative_slope),
             ]
-        layers += [nn.ConvTranspose2d(widths[-1], channels, 4, stride=2, padding=1), nn.Tanh()]
+        layers += [ImageConvTranspose2d(widths[-1], channels, 4, stride=2, padding=1), nn.Tanh()]
         self.net = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
@@ -84,7 +85,7 @@ class Discriminator(nn.Module):
         self.labels = LabelPlanes(num_classes, label_mode) if num_classes else None
         in_channels = channels + (self.labels.channels if self.labels else 0)
         layers: list[nn.Module] = [
-            nn.Conv2d(in_channels, widths[0], 4, stride=2, padding=1),
+            ImageConv2d(in_channels, widths[0], 4, stride=2, padding=1),
             nn.LeakyReLU(negative_slope),
             Dropout(dropout),
         ]
