@@ -38,6 +38,8 @@ def ddp_run(request, mnist_root, tmp_path_factory):
     probe = cwd / "probe"
     result = run_cli(
         "ganlab.train",
+        # 64 images, 2 ranks, 8 real images per step and rank: the 4 steps are one epoch
+        "data.batch_size=8",
         *RUNS[request.param],
         "trainer=ddp",
         "trainer.accelerator=cpu",
@@ -49,7 +51,6 @@ def ddp_run(request, mnist_root, tmp_path_factory):
         "trainer.log_every_n_steps=1",
         f"data.root={mnist_root}",
         "data.splits=[test]",
-        "data.batch_size=8",
         "+callbacks.probe._target_=tests.ddp_probe.RecordRank",
         f"+callbacks.probe.dirpath={probe}",
         cwd=cwd,
