@@ -1,5 +1,7 @@
 """GAN losses, each one small function on discriminator logits (or critic scores)."""
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 
@@ -46,3 +48,60 @@ def discriminator_bce_loss(
 def generator_nonsaturating_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     """-log D(G(z)) (Goodfellow et al.'s non-saturating generator loss)."""
     return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+
+
+def critic_wasserstein_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
+    """mean D(G(z)) - mean D(x): the critic minimises it, i.e. maximises the Wasserstein
+    estimate (Arjovsky et al.)."""
+    return fake_scores.mean() - real_scores.mean()
+
+
+def generator_wasserstein_loss(fake_scores: torch.Tensor) -> torch.Tensor:
+    """-mean D(G(z)): the generator pushes its samples up the critic's score."""
+    return -fake_scores.mean()
+
+
+def random_interpolates(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """x̂ = real + α(fake - real) with one α ~ U(0, 1) per sample (Gulrajani et al.,
+    Algorithm 1); points on the straight lines between real and generated samples."""
+    alpha = torch.rand((real.shape[0],) + (1,) * (real.ndim - 1), device=real.device)
+    return real + alpha * (fake - real)
+
+
+def critic_gradient_norms(
+    critic: Callable[..., torch.Tensor],
+    images: torch.Tensor,
+    labels: torch.Tensor | None = None,
+    create_graph: bool = True,
+) -> torch.Tensor:
+    """‖∇ₓD(x)‖₂ per sample. `create_graph=True` keeps the graph so a penalty on the norms can
+    be back-propagated into the critic's parameters (a second-order gradient)."""
+    images = images.detach().requires_grad_(True)
+    scores = critic(images, labels)
+    (grads,) = torch.autograd.grad(scores.sum(), images, create_graph=create_graph)
+    return torch.linalg.vector_norm(grads.flatten(1), dim=1)
+
+
+def gradient_penalty(
+    critic: Callable[..., torch.Tensor],
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    labels: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """WGAN-GP's two-sided penalty mean (‖∇D(x̂)‖₂ - 1)² on random interpolates, and the
+    per-sample norms (for logging).
+
+    Computed in fp32 with autocast off: squared gradient norms of a half-precision forward
+    under- and overflow. In a conditional run the critic sees each sample's label.
+    """
+    with torch.autocast(device_type=real.device.type, enabled=False):
+        interpolates = random_interpolates(real.detach().float(), fake.detach().float())
+        norms = critic_gradient_norms(critic, interpolates, labels)
+        return (norms - 1.0).pow(2).mean(), norms
+
+
+@torch.no_grad()
+def clip_weights(module: torch.nn.Module, clip_value: float) -> None:
+    """The original WGAN's Lipschitz constraint: clamp every parameter to [-c, c]."""
+    for parameter in module.parameters():
+        parameter.clamp_(-clip_value, clip_value)

@@ -2,5 +2,6 @@
 
 from ganlab.models.base import GAN
 from ganlab.models.dcgan import DCGAN
+from ganlab.models.wgan import WGAN
 
-__all__ = ["DCGAN", "GAN"]
+__all__ = ["DCGAN", "GAN", "WGAN"]

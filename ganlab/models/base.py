@@ -13,6 +13,7 @@ import importlib
 from typing import Any
 
 import torch
+from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from lightning.pytorch import LightningModule
 from lightning.pytorch.core.optimizer import LightningOptimizer
@@ -101,9 +102,13 @@ class GAN(LightningModule):
             self.discriminator = instantiate(
                 net["discriminator"], image_shape=image_shape, num_classes=classes
             )
-        except ValueError as error:
+        except (ValueError, InstantiationException) as error:
+            # instantiate wraps what a network's constructor raises
+            cause = error.__cause__ if isinstance(error, InstantiationException) else error
+            if not isinstance(cause, ValueError):
+                raise
             raise UsageError(
-                f"cannot build the networks for images {image_shape}: {error}"
+                f"cannot build the networks for images {image_shape}: {cause}"
             ) from None
         self.register_buffer("fixed_noise", torch.randn(sample_count, latent_dim))
         self.register_buffer("fixed_labels", self.grid_labels(sample_count))

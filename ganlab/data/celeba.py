@@ -1,0 +1,217 @@
+"""CelebA faces in torchvision's layout, read without torchvision's MD5 checks:
+
+    ROOT/celeba/img_align_celeba/000001.jpg …     202,599 aligned 178×218 JPEGs
+    ROOT/celeba/list_attr_celeba.txt               count, 40 attribute names, one ±1 row per image
+    ROOT/celeba/list_eval_partition.txt            '<file> <0|1|2>' (train / valid / test)
+
+Fetched through torchvision, or from the Kaggle mirror when Google Drive refuses (its quota
+errors are common); the mirror's CSV files are rewritten into torchvision's text files.
+"""
+
+import csv
+import logging
+import shutil
+from pathlib import Path
+
+from ganlab.data.base import ImageDataModule
+from ganlab.data.images import Crop, ImageFiles, check_image_options, default_num_workers
+from ganlab.data.kaggle import IncompleteArchive, KaggleUnavailable, download_zip, unpack_zip
+from ganlab.data.mnist import default_root
+from ganlab.errors import DataNotFoundError, UsageError
+
+log = logging.getLogger(__name__)
+
+KAGGLE_DATASET = "jessicali9530/celeba-dataset"
+SPLITS = ("train", "valid", "test")
+IMAGES = "img_align_celeba"
+ATTRIBUTE_FILE = "list_attr_celeba.txt"
+PARTITION_FILE = "list_eval_partition.txt"
+ATTRIBUTES = (
+    "5_o_Clock_Shadow", "Arched_Eyebrows", "Attractive", "Bags_Under_Eyes", "Bald", "Bangs",
+    "Big_Lips", "Big_Nose", "Black_Hair", "Blond_Hair", "Blurry", "Brown_Hair",
+    "Bushy_Eyebrows", "Chubby", "Double_Chin", "Eyeglasses", "Goatee", "Gray_Hair",
+    "Heavy_Makeup", "High_Cheekbones", "Male", "Mouth_Slightly_Open", "Mustache",
+    "Narrow_Eyes", "No_Beard", "Oval_Face", "Pale_Skin", "Pointy_Nose", "Receding_Hairline",
+    "Rosy_Cheeks", "Sideburns", "Smiling", "Straight_Hair", "Wavy_Hair", "Wearing_Earrings",
+    "Wearing_Hat", "Wearing_Lipstick", "Wearing_Necklace", "Wearing_Necktie", "Young",
+)  # fmt: skip
+
+
+def torchvision_download(root: Path) -> None:
+    """torchvision's Google-Drive download into ROOT/celeba (it checks the MD5s itself)."""
+    from torchvision.datasets import CelebA
+
+    CelebA(str(root), split="all", target_type="attr", download=True)
+
+
+def read_partition(path: Path) -> dict[str, int]:
+    """file name -> 0 (train), 1 (valid) or 2 (test)."""
+    rows = (line.split() for line in path.read_text().splitlines())
+    return {row[0]: int(row[1]) for row in rows if len(row) == 2}
+
+
+def read_attributes(path: Path) -> tuple[list[str], dict[str, list[int]]]:
+    """Attribute names, and file name -> ±1 per attribute."""
+    lines = path.read_text().splitlines()
+    names = lines[1].split()
+    rows = (line.split() for line in lines[2:])
+    return names, {row[0]: [int(v) for v in row[1:]] for row in rows if row}
+
+
+def write_torchvision_files(mirror: Path, folder: Path) -> None:
+    """The Kaggle mirror's list_attr_celeba.csv / list_eval_partition.csv → torchvision's text
+    files (each written under a temporary name, then renamed)."""
+    with (mirror / "list_attr_celeba.csv").open(newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        rows = [" ".join(row) for row in reader if row]
+    attributes = "\n".join([str(len(rows)), " ".join(header[1:]), *rows]) + "\n"
+    with (mirror / "list_eval_partition.csv").open(newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        partition = "".join(f"{name} {split}\n" for name, split in reader)
+    for name, text in ((ATTRIBUTE_FILE, attributes), (PARTITION_FILE, partition)):
+        temporary = folder / f"{name}.partial"
+        temporary.write_text(text)
+        temporary.rename(folder / name)
+
+
+class CelebADataModule(ImageDataModule):
+    def __init__(
+        self,
+        root: str | None = None,
+        splits: tuple[str, ...] | list[str] = SPLITS,
+        condition_on: str | None = None,
+        image_size: int = 64,
+        crop: Crop = 178,
+        channels: int = 3,
+        download: bool = True,
+        batch_size: int = 128,
+        num_workers: int | None = None,
+        pin_memory: bool = False,
+    ):
+        check_image_options(channels, image_size, crop)
+        self.splits = list(splits)
+        if not self.splits or any(s not in SPLITS for s in self.splits):
+            raise UsageError(
+                f"data.splits must be a non-empty subset of {list(SPLITS)}, got {self.splits}"
+            )
+        if condition_on is not None and condition_on not in ATTRIBUTES:
+            raise UsageError(
+                f"CelebA has no attribute {condition_on!r} (data.condition_on); choose one of: "
+                + ", ".join(ATTRIBUTES)
+            )
+        workers = default_num_workers() if num_workers is None else num_workers
+        super().__init__(batch_size, workers, pin_memory)
+        self.root = Path(root or default_root()).expanduser()
+        self.condition_on = condition_on
+        self.image_size = image_size
+        self.crop = crop
+        self.channels = channels
+        self.download = download
+        self.image_shape = (channels, image_size, image_size)
+        self.class_names = [f"not_{condition_on}", condition_on] if condition_on else []
+        self.save_hyperparameters()
+
+    @property
+    def folder(self) -> Path:
+        return self.root / "celeba"
+
+    @property
+    def kaggle_archive(self) -> Path:
+        return self.root / f"{KAGGLE_DATASET.split('/')[-1]}.zip"
+
+    def missing_files(self) -> list[str]:
+        checks = {IMAGES: Path.is_dir, ATTRIBUTE_FILE: Path.is_file, PARTITION_FILE: Path.is_file}
+        return [name for name, exists in checks.items() if not exists(self.folder / name)]
+
+    def missing(self, reason: str) -> DataNotFoundError:
+        return DataNotFoundError(
+            f"CelebA not found in {self.folder} (missing {', '.join(self.missing_files())}); "
+            f"{reason}. Fix one of: (1) put the files there in torchvision's layout: "
+            f"{IMAGES}/*.jpg, {ATTRIBUTE_FILE}, {PARTITION_FILE}; (2) download the Kaggle "
+            f"mirror's zip from https://www.kaggle.com/datasets/{KAGGLE_DATASET} and save it "
+            f"as {self.kaggle_archive} (ganlab unpacks and arranges it); (3) set Kaggle "
+            "credentials (kaggle.json from kaggle.com > Settings > API in ~/.kaggle/, or "
+            "KAGGLE_USERNAME and KAGGLE_KEY) and data.download=true; or point data.root (or "
+            "GANLAB_DATA) at the folder holding celeba/"
+        )
+
+    def prepare_data(self) -> None:
+        if not self.missing_files():
+            return
+        if self.kaggle_archive.is_file():
+            self.arrange_kaggle_mirror()
+            return
+        if not self.download:
+            raise self.missing("download is off (data.download=false)")
+        try:
+            torchvision_download(self.root)
+        except Exception as error:
+            torchvision_failure = f"torchvision's download failed ({type(error).__name__})"
+            log.warning("%s: %s; trying the Kaggle mirror", torchvision_failure, error)
+        else:
+            return
+        try:
+            download_zip(KAGGLE_DATASET, self.root)
+        except KaggleUnavailable as error:
+            raise self.missing(f"{torchvision_failure}, and {error}") from None
+        self.arrange_kaggle_mirror()
+
+    def arrange_kaggle_mirror(self) -> None:
+        """Unpack the mirror's zip (img_align_celeba/img_align_celeba/*.jpg + CSV files) into
+        torchvision's layout."""
+        unpacked = self.root / "celeba-dataset.unpacked"
+        shutil.rmtree(unpacked, ignore_errors=True)
+        try:
+            unpack_zip(self.kaggle_archive, unpacked)
+        except IncompleteArchive as error:
+            raise self.missing(str(error)) from None
+        images = next(
+            (
+                folder
+                for folder in (unpacked / IMAGES / IMAGES, unpacked / IMAGES)
+                if folder.is_dir() and any(folder.glob("*.jpg"))
+            ),
+            None,
+        )
+        csvs = [unpacked / "list_attr_celeba.csv", unpacked / "list_eval_partition.csv"]
+        if images is None or not all(path.is_file() for path in csvs):
+            shutil.rmtree(unpacked, ignore_errors=True)
+            raise self.missing(
+                f"{self.kaggle_archive} is not the Kaggle mirror's layout ({IMAGES}/*.jpg, "
+                "list_attr_celeba.csv, list_eval_partition.csv)"
+            )
+        self.folder.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.folder / IMAGES, ignore_errors=True)
+        images.rename(self.folder / IMAGES)
+        write_torchvision_files(unpacked, self.folder)
+        shutil.rmtree(unpacked, ignore_errors=True)
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.train_set is not None:
+            return
+        self.prepare_data()
+        partition = read_partition(self.folder / PARTITION_FILE)
+        chosen = {SPLITS.index(split) for split in self.splits}
+        names = sorted(name for name, split in partition.items() if split in chosen)
+        present = {path.name for path in (self.folder / IMAGES).iterdir()}
+        absent = [name for name in names if name not in present]
+        if absent:
+            raise DataNotFoundError(
+                f"{len(absent)} of the {len(names)} images that {PARTITION_FILE} lists for "
+                f"splits {self.splits} are missing from {self.folder / IMAGES} (first: "
+                f"{absent[0]}): the download or unpack is incomplete; delete "
+                f"{self.folder / IMAGES} and run again, or unpack the images there"
+            )
+        labels = None
+        if self.condition_on is not None:
+            attribute_names, rows = read_attributes(self.folder / ATTRIBUTE_FILE)
+            if self.condition_on not in attribute_names:
+                raise DataNotFoundError(
+                    f"{self.folder / ATTRIBUTE_FILE} has no column {self.condition_on!r}"
+                )
+            column = attribute_names.index(self.condition_on)
+            labels = [int(rows[name][column] == 1) for name in names]
+        paths = [self.folder / IMAGES / name for name in names]
+        self.train_set = ImageFiles(paths, labels, self.channels, self.image_size, self.crop)
