@@ -5,8 +5,8 @@ Counting: ganlab steps the discriminator/critic through the raw torch optimizer 
 generator through Lightning's, so `trainer.global_step` counts generator updates only, and
 `trainer.max_steps`, `log_every_n_steps` and step-based checkpoints all mean generator updates.
 
-Speed: `compile` and `channels_last` (and fused Adam on CUDA) are applied in `setup` and
-`configure_optimizers`, the one place that knows the training device.
+Speed: `compile`, `channels_last`, fused Adam and the CPU's memory policy are applied in
+`setup` and `configure_optimizers`, the one place that knows the training device.
 """
 
 import importlib
@@ -20,6 +20,7 @@ from lightning.pytorch.core.optimizer import LightningOptimizer
 from omegaconf import DictConfig, OmegaConf
 
 from ganlab import __version__
+from ganlab.cpu_memory import keep_freed_memory
 from ganlab.errors import UsageError
 
 
@@ -143,10 +144,13 @@ class GAN(LightningModule):
 
     def setup(self, stage: str) -> None:
         """Memory layout and compilation, before Lightning moves the module to its device and
-        wraps it for DDP (so DDP's gradient buckets match the parameters' layout)."""
+        wraps it for DDP (so DDP's gradient buckets match the parameters' layout); on the CPU,
+        freed tensors stay mapped for the next step (`ganlab.cpu_memory`)."""
         if stage != "fit":
             return
         device = self.trainer.strategy.root_device
+        if device.type == "cpu":
+            keep_freed_memory()
         if self.hparams.channels_last or (
             self.hparams.channels_last is None and device.type == "cuda"
         ):
