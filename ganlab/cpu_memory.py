@@ -1,10 +1,10 @@
 """How a CPU training process keeps its memory: freed tensors stay mapped for the next step.
 
 glibc hands large freed blocks back to the kernel (`munmap`, heap trimming) and the next
-step's tensors of the same sizes then fault in fresh zeroed pages: ~60k page faults per MNIST
-DCGAN step at batch 256, 11% of its time on 2 cores (TensorFlow's own allocator avoids this).
-With mmap off and trimming out of reach, allocations come from the heap and stay mapped, so a
-training process's resident memory stays at its peak, which a training loop reaches every step.
+step's tensors of the same sizes then fault in fresh zeroed pages: ~55k page faults per MNIST
+DCGAN step at batch 256, 10% of its time on 2 cores. With mmap off and trimming out of reach,
+allocations come from the heap and stay mapped, so a training process's resident memory stays
+at its peak, which a training loop reaches every step anyway.
 """
 
 import ctypes

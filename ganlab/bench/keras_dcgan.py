@@ -7,9 +7,9 @@ forward pass (ganlab's `update=simultaneous`), Adam with the module's rates. Run
 TensorFlow is installed (`pip install -e '.[bench]'`).
 
 TensorFlow runs in its own process (no torch imported there): in one process its thread pools
-and tf.data's prefetching competed with torch's OpenMP threads and slowed torch several times
-over on two cores. The benchmark process asks it for one step at a time through a pipe, so the
-blocks still alternate.
+and tf.data's background prefetching would share the cores with torch's OpenMP threads while
+torch is being timed. The benchmark process asks it for one step at a time through a pipe,
+so the blocks still alternate.
 """
 
 import importlib.util

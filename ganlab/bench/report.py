@@ -26,7 +26,9 @@ networks, initial weights, optimizers, batch size and images, in one process, in
 blocks of steps. A step is one generator update; s/step is the median over the timed steps
 after warm-up (the quartiles beside it), images/s counts real images consumed (batch size ×
 real batches per generator update), and ganlab / plain is the ratio of the medians (below 1:
-ganlab is faster).
+ganlab is faster). On a GPU ganlab runs its fast path (`trainer=gpu`: bf16, channels-last,
+fused Adam, data on the GPU) against the plain fp32 eager loop: there a ratio of 0.33 means the
+fast path is 3x faster. The Keras row is the TensorFlow DCGAN tutorial, run in its own process.
 """
 
 
