@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 import torch
 
 from ganlab.bench import report
@@ -9,12 +10,20 @@ from ganlab.bench.__main__ import main
 from ganlab.bench.rows import ROWS
 
 
-def test_bench_times_ganlab_and_plain_and_writes_the_table(mnist_root, tmp_path):
+@pytest.fixture
+def restore_threads():
+    """`--threads` sets torch's thread count for the whole process."""
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_bench_times_ganlab_and_plain_and_writes_the_table(mnist_root, tmp_path, restore_threads):
     output = tmp_path / "BENCHMARKS.md"
     missing = [row.key for row in ROWS if not row.available]
     argv = ["--rows", "dcgan", *missing, "--steps", "3", "--warmup", "1", "--block", "2"]
     argv += ["--batch", "dcgan=8", "--data-root", str(mnist_root), "--output", str(output)]
-    argv += ["--device", "cpu", "--no-keras"]
+    argv += ["--device", "cpu", "--no-keras", "--threads", "1"]
     (timed, *skipped) = main(argv)
     assert [t.name for t in timed.timings] == ["ganlab", "plain PyTorch"]
     assert [len(t.seconds) for t in timed.timings] == [3, 3]  # each contender's timed steps
