@@ -3,13 +3,14 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.ganlab-installed
+BENCH_STAMP := $(VENV)/.ganlab-bench-installed
 ARGS ?=
 SWEEP ?= smoke
 # the newest sweep folder, for `make report`
 SWEEP_DIR ?= $(shell ls -td outputs/sweeps/*/*/ outputs/train/multiruns/*/ 2>/dev/null | head -1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install train sweep report test lint format tensorboard clean
+.PHONY: help install train sweep report test lint format tensorboard bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,6 +47,13 @@ format: $(STAMP) ## ruff format and autofix
 
 tensorboard: $(STAMP) ## serve TensorBoard on outputs/ (http://localhost:6006)
 	$(VENV)/bin/tensorboard --logdir outputs
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install -e '.[bench]' || echo "ganlab: no TensorFlow, the Keras contender is skipped"
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP) ## time ganlab vs plain PyTorch (and Keras) into BENCHMARKS.md; ARGS=options
+	$(PY) -m ganlab.bench $(ARGS)
 
 clean: ## remove caches (keeps .venv and outputs/)
 	rm -rf .pytest_cache .ruff_cache build *.egg-info

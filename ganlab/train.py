@@ -6,6 +6,7 @@ the networks sized from the data), the callbacks, the logger and the Trainer, th
 
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import hydra
@@ -34,7 +35,8 @@ def build_model(cfg: DictConfig, datamodule: L.LightningDataModule) -> L.Lightni
     )
 
 
-def train(cfg: DictConfig) -> dict[str, float]:
+def train(cfg: DictConfig, extra_callbacks: Sequence[L.Callback] = ()) -> dict[str, float]:
+    """Fit the composed run; `extra_callbacks` lets a caller watch it (the benchmark does)."""
     check_config(cfg)
     L.seed_everything(cfg.seed, workers=True)
     # plain lists/dicts: the data module's hyper-parameters go into checkpoints, and
@@ -46,6 +48,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     check_data_fits(datamodule)
     ckpt_path = checkpoint_for(cfg, model)
     callbacks = [instantiate(c) for c in (cfg.get("callbacks") or {}).values() if c]
+    callbacks += extra_callbacks
     loggers = [instantiate(c) for c in (cfg.get("logger") or {}).values() if c]
     trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
     trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)

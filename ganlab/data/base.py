@@ -1,11 +1,16 @@
 """What every ganlab data module shares: the shape contract and the training loader."""
 
+from typing import TYPE_CHECKING
+
 import torch
 from lightning.pytorch import LightningDataModule
 from torch.utils.data import DataLoader, Dataset
 
 from ganlab.data.resumable import EpochShuffle, ResumableLoader
 from ganlab.errors import UsageError
+
+if TYPE_CHECKING:
+    from ganlab.data.placement import Placement
 
 
 class TensorImages(Dataset):
@@ -29,7 +34,23 @@ class TensorImages(Dataset):
 
     def __getitems__(self, indices: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
         index = torch.as_tensor(indices)
+        if self.images.device.type == "cuda":  # an asynchronous copy: no sync per batch
+            index = index.pin_memory().to(self.images.device, non_blocking=True)
+        elif self.images.device != index.device:
+            index = index.to(self.images.device)
         return to_unit_range(self.images[index]), self.labels[index]
+
+    @property
+    def device(self) -> torch.device:
+        return self.images.device
+
+    @property
+    def nbytes(self) -> int:
+        return self.images.nbytes + self.labels.nbytes
+
+    def to(self, device: torch.device | str) -> "TensorImages":
+        """The same images held on another device (batches are then indexed there)."""
+        return TensorImages(self.images.to(device), self.labels.to(device))
 
 
 def to_unit_range(images: torch.Tensor) -> torch.Tensor:
@@ -52,13 +73,20 @@ class ImageDataModule(LightningDataModule):
     image_shape: tuple[int, int, int]
     class_names: list[str] = []
 
-    def __init__(self, batch_size: int = 128, num_workers: int = 0, pin_memory: bool = False):
+    def __init__(
+        self,
+        batch_size: int = 128,
+        num_workers: int = 0,
+        pin_memory: bool | None = None,
+        on_device: bool | None = None,
+    ):
         super().__init__()
         if batch_size < 1:
             raise UsageError(f"data.batch_size must be >= 1, got {batch_size}")
         self.batch_size = batch_size
         self.num_workers = num_workers
         self.pin_memory = pin_memory
+        self.on_device = on_device
         self.batch_multiple = 1
         self.train_set: Dataset | None = None
 
@@ -86,14 +114,22 @@ class ImageDataModule(LightningDataModule):
         """Shuffled, whole batches only, in an order that a resumed run reproduces exactly
         (see `ganlab.data.resumable`)."""
         self.check_batch_fits()
+        placement = self.placement()
         return ResumableLoader(
-            self.train_set,
+            placement.dataset,
             batch_size=self.batch_size * self.batch_multiple,
-            sampler=EpochShuffle(len(self.train_set), seed=torch.initial_seed()),
+            sampler=EpochShuffle(len(placement.dataset), seed=torch.initial_seed()),
             generator=torch.Generator(),
             drop_last=True,
-            num_workers=self.num_workers,
-            persistent_workers=self.num_workers > 0,
-            pin_memory=self.pin_memory,
-            collate_fn=keep_batch if hasattr(self.train_set, "__getitems__") else None,
+            num_workers=placement.num_workers,
+            persistent_workers=placement.num_workers > 0,
+            pin_memory=placement.pin_memory,
+            collate_fn=keep_batch if hasattr(placement.dataset, "__getitems__") else None,
         )
+
+    def placement(self) -> "Placement":
+        """The training set where the training device wants it (see `ganlab.data.placement`)."""
+        from ganlab.data.placement import place
+
+        device = self.trainer.strategy.root_device if self.trainer else torch.device("cpu")
+        return place(self.train_set, device, self.on_device, self.num_workers, self.pin_memory)

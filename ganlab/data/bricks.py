@@ -40,7 +40,7 @@ class BricksDataModule(ImageDataModule):
         download: bool = True,
         batch_size: int = 128,
         num_workers: int | None = None,
-        pin_memory: bool = False,
+        pin_memory: bool | None = None,
     ):
         check_image_options(channels, image_size, crop)
         workers = default_num_workers() if num_workers is None else num_workers

@@ -88,7 +88,7 @@ class CelebADataModule(ImageDataModule):
         download: bool = True,
         batch_size: int = 128,
         num_workers: int | None = None,
-        pin_memory: bool = False,
+        pin_memory: bool | None = None,
     ):
         check_image_options(channels, image_size, crop)
         self.splits = list(splits)

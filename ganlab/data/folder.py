@@ -34,7 +34,7 @@ class ImageFolderDataModule(ImageDataModule):
         crop: Crop = "square",
         batch_size: int = 128,
         num_workers: int | None = None,
-        pin_memory: bool = False,
+        pin_memory: bool | None = None,
     ):
         """`path` is the folder; `root` is accepted as the same thing (every data preset has
         a `data.root`) and used when `path` is not given."""

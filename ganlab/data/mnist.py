@@ -57,9 +57,10 @@ class MNISTDataModule(ImageDataModule):
         download: bool = True,
         batch_size: int = 128,
         num_workers: int = 0,
-        pin_memory: bool = False,
+        pin_memory: bool | None = None,
+        on_device: bool | None = None,
     ):
-        super().__init__(batch_size, num_workers, pin_memory)
+        super().__init__(batch_size, num_workers, pin_memory, on_device)
         self.root = Path(root or default_root()).expanduser()
         self.splits = list(splits)
         unknown = [s for s in self.splits if s not in SPLIT_FILES]

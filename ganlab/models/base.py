@@ -4,6 +4,9 @@ the optimizers, fixed-noise sampling, and how optimizer steps are counted.
 Counting: ganlab steps the discriminator/critic through the raw torch optimizer and the
 generator through Lightning's, so `trainer.global_step` counts generator updates only, and
 `trainer.max_steps`, `log_every_n_steps` and step-based checkpoints all mean generator updates.
+
+Speed: `compile`, `channels_last`, fused Adam and the CPU's memory policy are applied in
+`setup` and `configure_optimizers`, the one place that knows the training device.
 """
 
 import importlib
@@ -19,6 +22,7 @@ from lightning.pytorch.core.optimizer import LightningOptimizer
 from omegaconf import DictConfig, OmegaConf
 
 from ganlab import __version__
+from ganlab.cpu_memory import keep_freed_memory
 from ganlab.errors import UsageError
 
 log = logging.getLogger(__name__)
@@ -78,6 +82,8 @@ class GAN(LightningModule):
         class_names: list[str] | None = None,
         conditional: bool = False,
         sample_count: int = 64,
+        compile: bool | dict = False,
+        channels_last: bool | None = None,
     ):
         super().__init__()
         net, optim = plain(net), plain(optim)
@@ -102,6 +108,8 @@ class GAN(LightningModule):
                 "class_names": class_names,
                 "conditional": conditional,
                 "sample_count": sample_count,
+                "compile": plain(compile),
+                "channels_last": channels_last,
             }
         )
         self.automatic_optimization = False
@@ -155,11 +163,56 @@ class GAN(LightningModule):
                 torch.optim.RMSprop(self.generator.parameters(), lr=lr_g),
                 torch.optim.RMSprop(self.discriminator.parameters(), lr=lr_d),
             ]
-        betas = (optim["beta1"], optim["beta2"])
+        # one fused kernel per parameter tensor instead of one per tensor and operation; an
+        # explicit choice also spares torch's per-step device probing (0.35 ms per optimizer
+        # step on a CPU-only machine, where it looks for NVML)
+        fused = self.device.type in ("cuda", "cpu")
+        adam = {"betas": (optim["beta1"], optim["beta2"]), "fused": fused}
         return [
-            torch.optim.Adam(self.generator.parameters(), lr=lr_g, betas=betas),
-            torch.optim.Adam(self.discriminator.parameters(), lr=lr_d, betas=betas),
+            torch.optim.Adam(self.generator.parameters(), lr=lr_g, **adam),
+            torch.optim.Adam(self.discriminator.parameters(), lr=lr_d, **adam),
         ]
+
+    def setup(self, stage: str) -> None:
+        """Memory layout and compilation, before Lightning moves the module to its device and
+        wraps it for DDP (so DDP's gradient buckets match the parameters' layout); on the CPU,
+        freed tensors stay mapped for the next step (`ganlab.cpu_memory`)."""
+        if stage != "fit":
+            return
+        device = self.trainer.strategy.root_device
+        if device.type == "cpu":
+            keep_freed_memory()
+        if self.hparams.channels_last or (
+            self.hparams.channels_last is None and device.type == "cuda"
+        ):
+            self.generator.to(memory_format=torch.channels_last)
+            self.discriminator.to(memory_format=torch.channels_last)
+        options = self.hparams.compile
+        if options:
+            # simultaneous updates and the gradient penalty keep the graph for a second
+            # backward, which a compiled backward refuses while it donates its buffers
+            torch._functorch.config.donated_buffer = False
+            for name in self.networks_to_compile():
+                getattr(self, name).compile(**(options if isinstance(options, dict) else {}))
+
+    def networks_to_compile(self) -> tuple[str, ...]:
+        """What `compile=true` compiles. torch.compile cannot back-propagate twice, so a
+        procedure that differentiates through the discriminator's input gradient (the
+        gradient penalty) leaves the discriminator out."""
+        return ("generator", "discriminator")
+
+    def on_train_start(self) -> None:
+        """Under DDP every rank starts from the same seed: give each rank its own noise and
+        dropout stream (derived from the shared state, so a seeded run stays reproducible)."""
+        if self.trainer.world_size > 1:
+            shared = int(torch.randint(2**62, (1,)).item())
+            torch.manual_seed(shared + self.trainer.global_rank)
+
+    @property
+    def losses_in_progress_bar(self) -> bool:
+        """Progress-bar metrics are turned into Python numbers after every batch, a
+        device→host sync on an accelerator: there the losses go to the logger only."""
+        return self.device.type == "cpu"
 
     def update(self, optimizer: LightningOptimizer, loss: torch.Tensor, **backward: Any) -> None:
         """One generator update: counted by Lightning in `global_step`."""

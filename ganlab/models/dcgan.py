@@ -68,16 +68,19 @@ class DCGAN(GAN):
         fake = self.generator(self.noise(real.shape[0], real), labels)
 
         if self.update_mode == "simultaneous":
+            # The discriminator sees the fakes as a leaf, so each backward reaches one
+            # network only (what DDP's reducer expects): the generator's gradient is the
+            # discriminator's input gradient carried back through the generator.
+            fake_input = fake.detach().requires_grad_(True)
             real_logits = self.discriminator(real, labels)
-            fake_logits = self.discriminator(fake, labels)
+            fake_logits = self.discriminator(fake_input, labels)
             d_loss = self.discriminator_loss(real_logits, fake_logits)
             g_loss = generator_nonsaturating_loss(fake_logits)
-            generator_params = list(self.generator.parameters())
-            discriminator_params = list(self.discriminator.parameters())
+            (fake_grad,) = torch.autograd.grad(g_loss, fake_input, retain_graph=True)
             opt_g.zero_grad(set_to_none=True)
             opt_d.zero_grad(set_to_none=True)
-            self.manual_backward(g_loss, inputs=generator_params, retain_graph=True)
-            self.manual_backward(d_loss, inputs=discriminator_params)
+            self.manual_backward(fake, fake_grad)
+            self.manual_backward(d_loss, inputs=list(self.discriminator.parameters()))
             opt_d.optimizer.step()
             opt_g.step()
         else:
@@ -94,7 +97,7 @@ class DCGAN(GAN):
             {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()},
             on_step=True,
             on_epoch=True,
-            prog_bar=True,
+            prog_bar=self.losses_in_progress_bar,
         )
         self.log_dict(
             {

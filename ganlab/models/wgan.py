@@ -73,6 +73,13 @@ class WGAN(GAN):
                 stacklevel=2,
             )
 
+    def networks_to_compile(self) -> tuple[str, ...]:
+        """The penalty differentiates the critic's input gradient, which a compiled critic
+        cannot (torch.compile has no double backward): WGAN-GP keeps its critic eager."""
+        if self.constraint == "gradient_penalty":
+            return ("generator",)
+        return super().networks_to_compile()
+
     @property
     def real_batches_per_step(self) -> int:
         """Each critic update takes its own real batch: n_critic of them per training step."""
@@ -139,6 +146,6 @@ class WGAN(GAN):
             {"c_wass": critic_means.pop("c_wass"), "g_loss": g_loss.detach()},
             on_step=True,
             on_epoch=True,
-            prog_bar=True,
+            prog_bar=self.losses_in_progress_bar,
         )
         self.log_dict(critic_means, on_step=True, on_epoch=True)

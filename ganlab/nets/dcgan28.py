@@ -8,7 +8,8 @@ import torch
 from torch import nn
 
 from ganlab.nets.conditioning import LabelPlanes, LabelVector, check_labels
-from ganlab.nets.layers import check_image_shape, norm2d
+from ganlab.nets.image_conv import ImageConv2d, ImageConvTranspose2d
+from ganlab.nets.layers import Dropout, check_image_shape, norm2d
 
 
 def _check_size(size: int) -> int:
@@ -47,7 +48,9 @@ class Generator(nn.Module):
             nn.ConvTranspose2d(128, 64, 5, stride=2, padding=2, output_padding=1, bias=False),
             nn.BatchNorm2d(64),
             nn.LeakyReLU(negative_slope),
-            nn.ConvTranspose2d(64, channels, 5, stride=2, padding=2, output_padding=1, bias=False),
+            ImageConvTranspose2d(
+                64, channels, 5, stride=2, padding=2, output_padding=1, bias=False
+            ),
             nn.Tanh(),
         )
 
@@ -78,13 +81,13 @@ class Discriminator(nn.Module):
         self.labels = LabelPlanes(num_classes, label_mode) if num_classes else None
         in_channels = channels + (self.labels.channels if self.labels else 0)
         self.features = nn.Sequential(
-            nn.Conv2d(in_channels, 64, 5, stride=2, padding=2),
+            ImageConv2d(in_channels, 64, 5, stride=2, padding=2),
             nn.LeakyReLU(negative_slope),
-            nn.Dropout(dropout),
+            Dropout(dropout),
             nn.Conv2d(64, 128, 5, stride=2, padding=2),
             norm2d(norm, 128),
             nn.LeakyReLU(negative_slope),
-            nn.Dropout(dropout),
+            Dropout(dropout),
             nn.Flatten(),
         )
         self.classify = nn.Linear(128 * start * start, 1)

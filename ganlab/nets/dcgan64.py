@@ -10,7 +10,8 @@ import torch
 from torch import nn
 
 from ganlab.nets.conditioning import LabelPlanes, LabelVector, check_labels
-from ganlab.nets.layers import check_image_shape, norm2d
+from ganlab.nets.image_conv import ImageConv2d, ImageConvTranspose2d
+from ganlab.nets.layers import Dropout, check_image_shape, norm2d
 
 
 def _widths(size: int, base: int, cap: int) -> list[int]:
@@ -52,7 +53,7 @@ class Generator(nn.Module):
                 nn.BatchNorm2d(w_out),
                 nn.LeakyReLU(negative_slope),
             ]
-        layers += [nn.ConvTranspose2d(widths[-1], channels, 4, stride=2, padding=1), nn.Tanh()]
+        layers += [ImageConvTranspose2d(widths[-1], channels, 4, stride=2, padding=1), nn.Tanh()]
         self.net = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
@@ -84,16 +85,16 @@ class Discriminator(nn.Module):
         self.labels = LabelPlanes(num_classes, label_mode) if num_classes else None
         in_channels = channels + (self.labels.channels if self.labels else 0)
         layers: list[nn.Module] = [
-            nn.Conv2d(in_channels, widths[0], 4, stride=2, padding=1),
+            ImageConv2d(in_channels, widths[0], 4, stride=2, padding=1),
             nn.LeakyReLU(negative_slope),
-            nn.Dropout(dropout),
+            Dropout(dropout),
         ]
         for w_in, w_out in itertools.pairwise(widths):
             layers += [
                 nn.Conv2d(w_in, w_out, 4, stride=2, padding=1, bias=norm == "none"),
                 norm2d(norm, w_out),
                 nn.LeakyReLU(negative_slope),
-                nn.Dropout(dropout),
+                Dropout(dropout),
             ]
         layers += [nn.Conv2d(widths[-1], 1, 4, stride=1, padding=0), nn.Flatten()]
         self.net = nn.Sequential(*layers)
