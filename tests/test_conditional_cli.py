@@ -10,10 +10,11 @@ import yaml
 from hydra import compose, initialize_config_dir
 from PIL import Image
 
+from ganlab.cli import user_error_of
 from ganlab.errors import UsageError
 from ganlab.models.base import load_module
 from ganlab.sampling import label_swap, labels_for, per_class_grid
-from ganlab.train import CONF_DIR, train, user_error_of
+from ganlab.train import CONF_DIR, train
 from tests.data.layouts import write_celeba, write_folder
 from tests.helpers import TINY, run_cli
 

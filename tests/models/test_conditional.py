@@ -7,10 +7,11 @@ import pytest
 import torch
 from hydra import compose, initialize_config_dir
 
+from ganlab.cli import user_error_of
 from ganlab.data.base import ImageDataModule, TensorImages
 from ganlab.errors import UsageError
 from ganlab.models import DCGAN
-from ganlab.train import CONF_DIR, build_model, user_error_of
+from ganlab.train import CONF_DIR, build_model
 
 NET = {
     "generator": {"_target_": "ganlab.nets.mlp.Generator", "hidden": [16]},
