@@ -13,7 +13,8 @@ composed and before the folder is touched. It refuses
 It also records which of Hydra's own files existed, so that when the task then stops on a
 usage error, `undo_run_folder` restores them (or removes the folder this run created):
 nothing of an existing run is overwritten and no empty run folder is left behind.
-Multirun jobs get numbered fresh folders from Hydra and are not guarded.
+Multirun jobs get numbered fresh folders from Hydra and are not guarded; nor are the
+processes that join rank 0's run under DDP or SLURM.
 """
 
 import os
@@ -97,11 +98,21 @@ def snapshot(folder: Path, hydra_subdir: str | None, log_name: str) -> FolderBef
     return before
 
 
+def is_secondary_rank() -> bool:
+    """A process that joins rank 0's run: Lightning's DDP re-launch (LOCAL_RANK, NODE_RANK) or
+    a SLURM task. It shares rank 0's folder, which rank 0 has already checked."""
+    return any(
+        os.environ.get(name, "0") != "0" for name in ("LOCAL_RANK", "NODE_RANK", "SLURM_PROCID")
+    )
+
+
 class RunFolderGuard(Callback):
     """Hydra callback (see the module docstring); registered in conf/train.yaml."""
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         global before_this_run
+        if is_secondary_rank():
+            return
         folder = Path(config.hydra.run.dir).expanduser().resolve()
         try:
             check_run_folder(folder, bool(config.get("resume")), config.get("ckpt_path"))

@@ -187,7 +187,7 @@ ROWS = [
     Row(
         "existing_run_folder",
         lambda p: [],
-        "already holds a run (.hydra, checkpoints, samples, tensorboard): continue it with "
+        "already holds a run (.hydra, checkpoints, metrics.json, samples): continue it with "
         "resume=true",
         run_dir=lambda p: p.run,
     ),
@@ -306,7 +306,9 @@ def test_a_read_only_parent_is_refused(mnist_root, tmp_path, capsys, monkeypatch
 
 NO_GPU = pytest.mark.skipif(not torch.cuda.is_available(), reason="refused without a GPU")
 PRESETS = [
-    pytest.param(group, path.stem, id=f"{group}={path.stem}", marks=[NO_GPU] * (path.stem == "gpu"))
+    pytest.param(
+        group, path.stem, id=f"{group}={path.stem}", marks=[NO_GPU] * (path.stem in ("gpu", "ddp"))
+    )
     for group in ("model", "data", "experiment", "trainer")
     for path in sorted((Path(CONF_DIR) / group).glob("*.yaml"))
 ]
