@@ -21,14 +21,8 @@ from ganlab.errors import UsageError
 from ganlab.interpolation import interpolation_strips
 from ganlab.models.base import GAN, load_module
 from ganlab.paths import run_folder, writable_file
-from ganlab.samples import (
-    balanced_labels,
-    latent_vectors,
-    render,
-    resolve_device,
-    save_grid,
-    save_npz,
-)
+from ganlab.samples import latent_vectors, render, resolve_device, save_grid, save_npz, to_uint8
+from ganlab.sampling import class_index, condition_classes, label_swap, labels_for
 from ganlab.train import CONF_DIR
 
 MODES = ("sample", "label_swap")
@@ -51,20 +45,6 @@ def positive(cfg: DictConfig, key: str, minimum: int = 1) -> int:
     return value
 
 
-def class_index(label: int | str, model: GAN) -> int:
-    """`label=K` as a class index, accepting a class name too (e.g. label=Blond_Hair)."""
-    names = list(model.class_names)
-    if isinstance(label, str) and label in names:
-        return names.index(label)
-    if isinstance(label, int) and not isinstance(label, bool) and 0 <= label < model.num_classes:
-        return label
-    shown = ", ".join(names[:12]) + (" …" if len(names) > 12 else "")
-    raise UsageError(
-        f"label={label} is not a class of this checkpoint: give an index 0-"
-        f"{model.num_classes - 1} or a class name ({shown}), or label=all"
-    )
-
-
 def check_conditional_options(cfg: DictConfig, model: GAN) -> None:
     if cfg.mode not in MODES:
         raise UsageError(f"mode must be one of {list(MODES)}, got {cfg.mode!r}")
@@ -79,15 +59,6 @@ def check_conditional_options(cfg: DictConfig, model: GAN) -> None:
         raise UsageError("mode=label_swap renders every label: drop label=")
 
 
-def requested_labels(label: int | str | None, model: GAN, n: int) -> torch.Tensor | None:
-    """The label of each of the n images: None (unconditional), one class, or all classes."""
-    if not model.conditional:
-        return None
-    if label is None or label == "all":
-        return balanced_labels(n, model.num_classes)
-    return torch.full((n,), class_index(label, model), dtype=torch.long)
-
-
 def per_class_grid(
     images: torch.Tensor, labels: torch.Tensor, classes: int
 ) -> tuple[torch.Tensor, int] | None:
@@ -99,13 +70,18 @@ def per_class_grid(
     return torch.cat(rows), per_class
 
 
+def requested_labels(label: int | str | None, model: GAN, n: int) -> torch.Tensor | None:
+    """The label of each of the n images: None (unconditional), one class, or all classes."""
+    return labels_for(label, condition_classes(model), n, model.class_names)
+
+
 def sample(cfg: DictConfig, model: GAN, device: torch.device) -> Samples:
     n = cfg.n
     if cfg.mode == "label_swap":
         classes = model.num_classes
-        z = latent_vectors(n, model.latent_dim, cfg.seed).repeat_interleave(classes, dim=0)
+        swapped = label_swap(model.to(device), n, cfg.seed, cfg.batch_size)
+        images = to_uint8(swapped.flatten(0, 1))
         labels = torch.arange(classes).repeat(n)
-        images = render(model, z, labels, cfg.batch_size, device)
         return Samples(images, labels, images[: GRID_ROWS_PER_CLASS * 2 * classes], classes)
     labels = requested_labels(cfg.label, model, n)
     images = render(
@@ -146,7 +122,7 @@ def generate(cfg: DictConfig) -> dict[str, Path]:
     model = load_module(cfg.ckpt)
     check_conditional_options(cfg, model)
     if cfg.label is not None and cfg.label != "all":
-        class_index(cfg.label, model)
+        class_index(cfg.label, model.num_classes, model.class_names, of="this checkpoint")
     out = writable_file(cfg.out or default_out(cfg, model), ".npz", "out")
     grid = writable_file(cfg.grid or out.with_suffix(".png"), ".png", "grid")
     strips = None

@@ -45,6 +45,20 @@ def to_uint8(images: torch.Tensor) -> torch.Tensor:
     return images.add(1).mul(127.5).round().clamp(0, 255).to(torch.uint8)
 
 
+def generate_images(
+    model: GAN, z: torch.Tensor, labels: torch.Tensor | None = None, batch_size: int = 256
+) -> torch.Tensor:
+    """Float images in [-1, 1] on the CPU, generated in batches on the model's device."""
+    parts = []
+    for start in range(0, len(z), batch_size):
+        batch_z = z[start : start + batch_size].to(model.device)
+        batch_labels = None if labels is None else labels[start : start + batch_size]
+        if batch_labels is not None:
+            batch_labels = batch_labels.to(model.device)
+        parts.append(model.generate(batch_z, batch_labels).float().cpu())
+    return torch.cat(parts)
+
+
 def render(
     model: GAN,
     z: torch.Tensor,
@@ -53,13 +67,7 @@ def render(
     device: torch.device | str = "cpu",
 ) -> torch.Tensor:
     """uint8 images (N, C, H, W) on the CPU for latent vectors z (and labels, if conditional)."""
-    model.to(device)
-    parts = []
-    for start in range(0, len(z), batch_size):
-        batch_z = z[start : start + batch_size].to(device)
-        batch_labels = None if labels is None else labels[start : start + batch_size].to(device)
-        parts.append(to_uint8(model.generate(batch_z, batch_labels)).cpu())
-    return torch.cat(parts)
+    return to_uint8(generate_images(model.to(device), z, labels, batch_size))
 
 
 def save_npz(path: Path, images: torch.Tensor, labels: torch.Tensor | None = None) -> None:

@@ -14,6 +14,7 @@ import torch
 
 from ganlab.errors import UsageError
 from ganlab.models.base import GAN, GRID_MAX_CLASSES, class_rows
+from ganlab.samples import balanced_labels, generate_images, latent_vectors
 
 ALL = "all"
 
@@ -23,16 +24,11 @@ def condition_classes(model: GAN) -> int:
     return model.num_classes if model.conditional else 0
 
 
-def balanced_labels(n: int, num_classes: int) -> torch.Tensor:
-    """n labels split evenly over the classes (counts differ by at most one), in class order."""
-    counts = torch.full((num_classes,), n // num_classes)
-    counts[: n % num_classes] += 1
-    return torch.repeat_interleave(torch.arange(num_classes), counts)
-
-
-def class_index(spec: int | str, num_classes: int, class_names: Sequence[str] = ()) -> int:
+def class_index(
+    spec: int | str, num_classes: int, class_names: Sequence[str] = (), of: str = "this model"
+) -> int:
     """A class given by index (an int or a string of digits) or by name, checked against the
-    model's classes."""
+    classes of `of` (the model, or the checkpoint it came from)."""
     names = list(class_names)
     if isinstance(spec, str) and spec in names:
         return names.index(spec)
@@ -43,7 +39,7 @@ def class_index(spec: int | str, num_classes: int, class_names: Sequence[str] = 
     shown = ", ".join(names[:12]) + (" …" if len(names) > 12 else "")
     by_name = f", a class name ({shown})" if names else ""
     raise UsageError(
-        f"label={spec} is not a class of this model: give an index 0-{num_classes - 1}"
+        f"label={spec} is not a class of {of}: give an index 0-{num_classes - 1}"
         f"{by_name} or label={ALL}"
     )
 
@@ -73,24 +69,6 @@ def labels_for(
     if spec is None or spec == ALL:
         return balanced_labels(n, num_classes)
     return torch.full((n,), class_index(spec, num_classes, class_names), dtype=torch.long)
-
-
-def latent_vectors(n: int, latent_dim: int, seed: int) -> torch.Tensor:
-    return torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(seed))
-
-
-def render(
-    model: GAN, z: torch.Tensor, labels: torch.Tensor | None, batch_size: int = 256
-) -> torch.Tensor:
-    """Generator images in [-1, 1] on the CPU, computed on the model's device in batches."""
-    parts = []
-    for start in range(0, len(z), batch_size):
-        batch_z = z[start : start + batch_size].to(model.device)
-        batch_labels = None if labels is None else labels[start : start + batch_size]
-        if batch_labels is not None:
-            batch_labels = batch_labels.to(model.device)
-        parts.append(model.generate(batch_z, batch_labels).float().cpu())
-    return torch.cat(parts)
 
 
 def require_conditional(model: GAN, what: str) -> int:
@@ -149,7 +127,7 @@ def per_class_grid(
         if rows == classes
         else f"one row per class, the first {rows} of {classes} classes: {shown}"
     )
-    return ClassGrid(render(model, z, labels, batch_size), labels, per_class, caption)
+    return ClassGrid(generate_images(model, z, labels, batch_size), labels, per_class, caption)
 
 
 def label_swap(model: GAN, n_latents: int, seed: int = 0, batch_size: int = 256) -> torch.Tensor:
@@ -164,5 +142,5 @@ def label_swap(model: GAN, n_latents: int, seed: int = 0, batch_size: int = 256)
     positive(n_latents, "the number of latent vectors")
     z = latent_vectors(n_latents, model.latent_dim, seed).repeat_interleave(classes, dim=0)
     labels = torch.arange(classes).repeat(n_latents)
-    images = render(model, z, labels, batch_size)
+    images = generate_images(model, z, labels, batch_size)
     return images.view(n_latents, classes, *images.shape[1:])

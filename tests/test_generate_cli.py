@@ -7,8 +7,9 @@ from hydra import compose, initialize_config_dir
 from PIL import Image
 
 from ganlab.errors import UsageError
-from ganlab.generate import class_index, generate
+from ganlab.generate import generate
 from ganlab.models.base import load_module
+from ganlab.sampling import class_index
 from ganlab.train import CONF_DIR
 from tests.helpers import run_cli
 
@@ -85,7 +86,8 @@ def test_label_swap_renders_each_latent_under_every_label(cdcgan_run, tmp_path):
 
 def test_class_names_are_labels_too(cdcgan_run):
     model = load_module(str(cdcgan_run / "checkpoints" / "last.ckpt"))
-    assert class_index("7", model) == 7 and class_index(2, model) == 2
+    names = model.class_names
+    assert class_index("7", 10, names) == 7 and class_index(2, 10, names) == 2
 
 
 @pytest.mark.parametrize(
