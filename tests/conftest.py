@@ -2,6 +2,7 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 
 from tests.checkpoints import SHARED, train_run
 from tests.helpers import write_mnist
@@ -32,3 +33,14 @@ def dcgan_run(mnist_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
 def cdcgan_run(mnist_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same with `model.conditional=true` (labels into both networks)."""
     return train_run(mnist_root, tmp_path_factory.mktemp("cdcgan_run"), "model.conditional=true")
+
+
+@pytest.fixture
+def one_thread():
+    """Tiny networks on a few shared cores: OpenMP's thread hand-offs cost more than the maths
+    (measured: a tiny cGAN test 18 s single-threaded, minutes with two threads under load).
+    Modules opt in with `pytestmark = pytest.mark.usefixtures("one_thread")`."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -20,13 +20,7 @@ NET = {
 OPTIM = {"lr": 1e-7, "beta1": 0.5, "beta2": 0.999}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors: on a few shared cores, OpenMP's thread hand-offs cost more than the maths."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.mark.parametrize("update", ["alternating", "simultaneous"])

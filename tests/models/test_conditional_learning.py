@@ -25,14 +25,7 @@ NET = {
 }
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """A tiny network on shared cores: OpenMP's thread hand-offs cost more than the maths
-    (measured here: 18 s single-threaded, several minutes with two threads under load)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def square_brightness(images: torch.Tensor, label: int) -> torch.Tensor:

@@ -13,13 +13,7 @@ NET = {
 OPTIM = {"lr": 1e-4, "beta1": 0.0, "beta2": 0.9}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny networks: on a few shared cores, OpenMP's thread hand-offs cost more than the maths."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def build(**kwargs) -> WGAN:

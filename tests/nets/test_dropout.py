@@ -5,14 +5,7 @@ import torch
 
 from ganlab.nets.layers import Dropout, keep_mask
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors: on a few shared cores, OpenMP's thread hand-offs cost more than the maths."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.mark.parametrize("p", [0.1, 0.3, 0.5])

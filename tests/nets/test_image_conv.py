@@ -7,14 +7,7 @@ from torch import nn
 
 from ganlab.nets.image_conv import ImageConv2d, ImageConvTranspose2d, _InputGradOnTorchKernels
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors: on a few shared cores, OpenMP's thread hand-offs cost more than the maths."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def copy_as(module: nn.Module, cls: type) -> nn.Module:
