@@ -1,12 +1,10 @@
 """Errors a user can cause, each carrying a message that says what is wrong and how to fix it.
 
 Entry points print `ganlab: error: <message>` and exit with `exit_code`, without a traceback
-(set HYDRA_FULL_ERROR=1 to see one): `exit_with` does exactly that.
+(set HYDRA_FULL_ERROR=1 to see one): `ganlab.run.cli` does that, in one place.
 """
 
-import os
-import sys
-from typing import NoReturn
+from collections.abc import Iterator
 
 
 class GanlabError(Exception):
@@ -25,6 +23,10 @@ class DataNotFoundError(UsageError):
     """The data set is not on disk and cannot be downloaded."""
 
 
+class UntrustedFileError(UsageError):
+    """A file names code ganlab would have to import or call to read it: refused unread."""
+
+
 class DivergenceError(GanlabError):
     """Training produced non-finite losses or weights (exit code 1, a runtime failure)."""
 
@@ -33,10 +35,14 @@ def one_line(message: object) -> str:
     return " ".join(str(message).split())
 
 
-def exit_with(error: GanlabError) -> NoReturn:
-    """Print `ganlab: error: <message>` on one line and exit with the error's code; with
-    HYDRA_FULL_ERROR=1 raise it instead, traceback and all."""
-    if os.environ.get("HYDRA_FULL_ERROR") == "1":
-        raise error
-    print(f"ganlab: error: {one_line(error)}", file=sys.stderr)
-    sys.exit(error.exit_code)
+def cause_chain(error: BaseException | None) -> Iterator[BaseException]:
+    """The error, then what it was raised from, and so on (Hydra's `instantiate` wraps what
+    constructors raise; Lightning wraps what callbacks raise)."""
+    while error is not None:
+        yield error
+        error = error.__cause__
+
+
+def user_error_of(error: BaseException | None) -> GanlabError | None:
+    """The GanlabError behind an exception, if one is in its cause chain."""
+    return next((e for e in cause_chain(error) if isinstance(e, GanlabError)), None)

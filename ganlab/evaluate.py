@@ -18,7 +18,6 @@ from hydra.errors import MissingConfigException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from ganlab.cli import run_reporting_errors
 from ganlab.errors import UsageError
 from ganlab.metrics.evaluator import FIELDS, Evaluator, Scores, parse_metrics
 from ganlab.metrics.inception import weights_path
@@ -30,17 +29,15 @@ from ganlab.metrics.real_images import (
     split_reference,
 )
 from ganlab.metrics.reference import default_cache_dir
-from ganlab.models.base import GAN, module_from_checkpoint, read_checkpoint
-from ganlab.paths import run_folder, writable_folder
-from ganlab.samples import (
-    balanced_labels,
-    latent_vectors,
-    load_npz,
-    render,
-    resolve_device,
-    save_grid,
-)
-from ganlab.train import CONF_DIR
+from ganlab.models.base import GAN
+from ganlab.run import cli
+from ganlab.run.checkpoint import module_from_checkpoint, read_checkpoint
+from ganlab.run.cli import run_reporting_errors
+from ganlab.run.config import CONF_DIR
+from ganlab.run.paths import run_folder, writable_folder
+from ganlab.sampling.files import load_npz, save_grid
+from ganlab.sampling.latents import balanced_labels, latent_vectors
+from ganlab.sampling.render import render, resolve_device
 
 
 def check_settings(cfg: DictConfig) -> None:
@@ -190,5 +187,10 @@ def main(cfg: DictConfig) -> None:
     run_reporting_errors(evaluate, cfg)
 
 
+def entry() -> None:
+    """Console script `ganlab-evaluate`."""
+    cli.run(main)
+
+
 if __name__ == "__main__":
-    main()
+    entry()

@@ -16,14 +16,19 @@ import hydra
 import torch
 from omegaconf import DictConfig
 
-from ganlab.cli import run_reporting_errors
+from ganlab.data.scaling import to_uint8
 from ganlab.errors import UsageError
-from ganlab.interpolation import interpolation_strips
-from ganlab.models.base import GAN, load_module
-from ganlab.paths import run_folder, writable_file
-from ganlab.samples import latent_vectors, render, resolve_device, save_grid, save_npz, to_uint8
-from ganlab.sampling import class_index, condition_classes, label_swap, labels_for
-from ganlab.train import CONF_DIR
+from ganlab.models.base import GAN
+from ganlab.run import cli
+from ganlab.run.checkpoint import load_module
+from ganlab.run.cli import run_reporting_errors
+from ganlab.run.config import CONF_DIR
+from ganlab.run.paths import run_folder, writable_file
+from ganlab.sampling.files import save_grid, save_npz
+from ganlab.sampling.grids import label_swap, per_class_grid
+from ganlab.sampling.interpolation import interpolation_strips
+from ganlab.sampling.latents import class_index, condition_classes, labels_for, latent_vectors
+from ganlab.sampling.render import render, resolve_device
 
 MODES = ("sample", "label_swap")
 GRID_IMAGES = 64
@@ -59,17 +64,6 @@ def check_conditional_options(cfg: DictConfig, model: GAN) -> None:
         raise UsageError("mode=label_swap renders every label: drop label=")
 
 
-def per_class_grid(
-    images: torch.Tensor, labels: torch.Tensor, classes: int
-) -> tuple[torch.Tensor, int] | None:
-    """One row per class (up to 8 images each) when every class has as many images."""
-    per_class = min(GRID_ROWS_PER_CLASS, len(labels) // classes)
-    if per_class == 0:
-        return None
-    rows = [images[labels == c][:per_class] for c in range(classes)]
-    return torch.cat(rows), per_class
-
-
 def requested_labels(label: int | str | None, model: GAN, n: int) -> torch.Tensor | None:
     """The label of each of the n images: None (unconditional), one class, or all classes."""
     return labels_for(label, condition_classes(model), n, model.class_names)
@@ -88,9 +82,10 @@ def sample(cfg: DictConfig, model: GAN, device: torch.device) -> Samples:
         model, latent_vectors(n, model.latent_dim, cfg.seed), labels, cfg.batch_size, device
     )
     if labels is not None and (cfg.label is None or cfg.label == "all"):
-        by_class = per_class_grid(images, labels, model.num_classes)
-        if by_class is not None:
-            return Samples(images, labels, *by_class)
+        grid = per_class_grid(
+            model, GRID_ROWS_PER_CLASS, cfg.seed, model.num_classes, cfg.batch_size
+        )
+        return Samples(images, labels, to_uint8(grid.images), grid.nrow)
     return Samples(images, labels, images[:GRID_IMAGES], 8)
 
 
@@ -155,5 +150,10 @@ def main(cfg: DictConfig) -> None:
     run_reporting_errors(generate, cfg)
 
 
+def entry() -> None:
+    """Console script `ganlab-generate`."""
+    cli.run(main)
+
+
 if __name__ == "__main__":
-    main()
+    entry()

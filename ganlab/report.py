@@ -7,7 +7,6 @@ steps, wall time, final metrics), `report_metrics.png` (each metric against each
 """
 
 import argparse
-import sys
 from pathlib import Path
 
 from ganlab.errors import UsageError
@@ -15,7 +14,8 @@ from ganlab.reporting.events import per_step_tags, read_curves
 from ganlab.reporting.figures import loss_curves, metric_per_value, sample_grids
 from ganlab.reporting.runs import Run, common_overrides, find_runs, label_runs, swept_keys
 from ganlab.reporting.table import markdown_table, metric_names, table_rows, write_csv
-from ganlab.run_record import COMPLETED
+from ganlab.run.cli import run_reporting_errors
+from ganlab.run.record import COMPLETED
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -110,11 +110,7 @@ def write_figures(
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    try:
-        table = report(args)
-    except UsageError as error:
-        print(f"ganlab: error: {error}", file=sys.stderr)
-        sys.exit(error.exit_code)
+    table = run_reporting_errors(report, args)
     print(table)
     print(f"\nreport: {args.sweep_dir / 'report.md'} (+ report.csv, report_*.png)")
 

@@ -4,24 +4,22 @@ Hydra composes `conf/train.yaml`; this module builds the data module, the proced
 the networks sized from the data), the callbacks, the logger and the Trainer, then fits.
 """
 
-import os
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 import hydra
 import lightning as L
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from ganlab import cli
-from ganlab.errors import UsageError, exit_with
-from ganlab.resume import checkpoint_for
-from ganlab.run_folder import undo_run_folder
-from ganlab.sweep_job import in_sweep, objective, record_failed_job
-from ganlab.validation import check_config, check_data_fits, usage_error_of
-
-CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
+from ganlab.errors import UsageError, user_error_of
+from ganlab.run import cli
+from ganlab.run.config import CONF_DIR
+from ganlab.run.folder import undo_run_folder
+from ganlab.run.process import apply_process_settings
+from ganlab.run.resume import checkpoint_for
+from ganlab.run.rules import check_config, check_data_fits, usage_error_of
+from ganlab.run.sweep_job import in_sweep, objective, record_failed_job
 
 
 def build_model(cfg: DictConfig, datamodule: L.LightningDataModule) -> L.LightningModule:
@@ -51,6 +49,7 @@ def train(cfg: DictConfig, extra_callbacks: Sequence[L.Callback] = ()) -> dict[s
     callbacks += extra_callbacks
     loggers = [instantiate(c) for c in (cfg.get("logger") or {}).values() if c]
     trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
+    apply_process_settings(trainer.strategy.root_device, cfg.get("cpu_tricks"))
     trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
     return {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}
 
@@ -63,16 +62,21 @@ def main(cfg: DictConfig) -> float | None:
     try:
         return objective(train(cfg), cfg.get("optimized_metric"))
     except Exception as error:
-        user_error = cli.user_error_of(error) or usage_error_of(error)
+        user_error = user_error_of(error) or usage_error_of(error)
         if in_sweep():
             record_failed_job(error, started, with_traceback=user_error is None)
             return None
-        if user_error is None or os.environ.get("HYDRA_FULL_ERROR") == "1":
+        if user_error is None or cli.full_error_wanted():
             raise
         if isinstance(user_error, UsageError):
             undo_run_folder()
-        exit_with(user_error)
+        cli.exit_with(user_error)
+
+
+def entry() -> None:
+    """Console script `ganlab-train`."""
+    cli.run(main)
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    entry()

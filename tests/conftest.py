@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.checkpoints import SHARED, train_run
 from tests.helpers import write_mnist
+from tests.helpers.checkpoints import SHARED, train_run
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from ganlab.bench.rows import ROW_KEYS, rows_named
 from ganlab.bench.run import run_row
 from ganlab.data.mnist import default_root
 from ganlab.errors import GanlabError
+from ganlab.run.cli import run_reporting_errors
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -88,8 +89,4 @@ def main(argv: list[str] | None = None) -> list[report.RowResult]:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except GanlabError as error:
-        print(f"ganlab.bench: error: {error}", file=sys.stderr)
-        sys.exit(error.exit_code)
+    run_reporting_errors(main)

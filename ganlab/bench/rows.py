@@ -9,7 +9,7 @@ book DCGAN's 128, the book's WGAN-GP 512).
 from dataclasses import dataclass
 from pathlib import Path
 
-from ganlab.train import CONF_DIR
+from ganlab.run.config import CONF_DIR
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from ganlab.bench.timing import Contender, InterleavedTimer
 from ganlab.data.base import TensorImages
 from ganlab.data.mnist import MNISTDataModule
 from ganlab.models.base import GAN
-from ganlab.train import CONF_DIR, train
+from ganlab.run.config import CONF_DIR
+from ganlab.train import train
 
 
 def mnist_splits(root: str) -> list[str]:

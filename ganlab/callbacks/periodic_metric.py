@@ -7,7 +7,8 @@ from ganlab.errors import UsageError
 from ganlab.metrics.evaluator import DOMAIN, FIELDS, Evaluator, parse_metrics
 from ganlab.metrics.real_images import datamodule_images, split_reference
 from ganlab.metrics.reference import default_cache_dir
-from ganlab.samples import balanced_labels, latent_vectors, render
+from ganlab.sampling.latents import balanced_labels, latent_vectors
+from ganlab.sampling.render import render
 
 
 class PeriodicMetric(Callback):

@@ -21,7 +21,7 @@ from lightning.pytorch import Callback, LightningModule, Trainer
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities import rank_zero_only
 
-from ganlab.run_record import completed_record, final_metrics, write_record
+from ganlab.run.record import completed_record, final_metrics, write_record
 
 FINAL = "final"
 

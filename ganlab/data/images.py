@@ -14,7 +14,7 @@ from PIL import Image
 from torch.utils.data import Dataset
 from torchvision.transforms.functional import InterpolationMode, center_crop, pil_to_tensor, resize
 
-from ganlab.data.base import to_unit_range
+from ganlab.data.scaling import to_unit_range
 from ganlab.errors import GanlabError, UsageError
 
 log = logging.getLogger(__name__)

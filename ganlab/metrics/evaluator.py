@@ -16,11 +16,7 @@ import torch
 
 from ganlab.errors import UsageError
 from ganlab.metrics.class_stats import class_entropy, label_accuracy, mean_confidence
-from ganlab.metrics.distances import (
-    frechet_distance,
-    inception_score,
-    kernel_distance,
-)
+from ganlab.metrics.distances import frechet_distance, inception_score, kernel_distance
 from ganlab.metrics.inception import InceptionFeatures, weights_path
 from ganlab.metrics.mnist_classifier import (
     DIGITS,

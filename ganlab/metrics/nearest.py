@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from ganlab.samples import save_grid
+from ganlab.sampling.files import save_grid
 
 CHUNK = 256
 

@@ -13,8 +13,9 @@ from lightning.pytorch import LightningDataModule
 from omegaconf import OmegaConf
 from torch.utils.data import DataLoader
 
+from ganlab.data.scaling import to_uint8
 from ganlab.errors import UsageError
-from ganlab.samples import load_npz, to_uint8
+from ganlab.sampling.files import load_npz
 
 # data-module arguments that change how images are served, not which images
 SERVING_ARGUMENTS = {"batch_size", "num_workers", "pin_memory", "download"}

@@ -18,7 +18,6 @@ import torch
 import torch.nn.functional as F
 from omegaconf import DictConfig
 
-from ganlab.cli import run_reporting_errors
 from ganlab.data.mnist import MNISTDataModule
 from ganlab.errors import UsageError
 from ganlab.metrics.mnist_classifier import (
@@ -28,7 +27,8 @@ from ganlab.metrics.mnist_classifier import (
     load_classifier,
     save_classifier,
 )
-from ganlab.train import CONF_DIR
+from ganlab.run.cli import run_reporting_errors
+from ganlab.run.config import CONF_DIR
 
 
 def jitter(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:

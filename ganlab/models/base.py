@@ -5,13 +5,12 @@ Counting: ganlab steps the discriminator/critic through the raw torch optimizer 
 generator through Lightning's, so `trainer.global_step` counts generator updates only, and
 `trainer.max_steps`, `log_every_n_steps` and step-based checkpoints all mean generator updates.
 
-Speed: `compile`, `channels_last`, fused Adam and the CPU's memory policy are applied in
-`setup` and `configure_optimizers`, the one place that knows the training device.
+Speed: `compile`, `channels_last` and fused Adam are applied in `setup` and
+`configure_optimizers`, the one place that knows the training device; process-wide settings
+(the CPU's memory policy) belong to the entry point (`ganlab.run.process`).
 """
 
-import importlib
 import logging
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -22,15 +21,13 @@ from lightning.pytorch.core.optimizer import LightningOptimizer
 from omegaconf import DictConfig, OmegaConf
 
 from ganlab import __version__
-from ganlab.cpu_memory import keep_freed_memory
 from ganlab.errors import UsageError
+from ganlab.sampling.latents import GRID_MAX_CLASSES, class_rows
 
 log = logging.getLogger(__name__)
 
 GRID_COLUMNS = 8
 """Images per row of the epoch sample grid; a conditional grid has one such row per class."""
-GRID_MAX_CLASSES = 10
-"""A conditional grid shows at most this many classes (the first ones), one row each."""
 
 
 def plain(value: Any) -> Any:
@@ -52,21 +49,6 @@ def check_optim(optim: dict) -> None:
     name = optim.get("name", "adam")
     if name not in ("adam", "rmsprop"):
         raise UsageError(f"model.optim.name must be 'adam' or 'rmsprop', got {name!r}")
-
-
-def class_rows(
-    num_classes: int,
-    per_class: int,
-    latent_dim: int,
-    max_classes: int = GRID_MAX_CLASSES,
-    generator: torch.Generator | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Latent vectors and labels for a grid with one row per class (the first `max_classes`):
-    the same `per_class` latent vectors in every row, so rows differ only by the label.
-    Row-major: image r·per_class + j is latent j under label r."""
-    rows = min(num_classes, max_classes)
-    noise = torch.randn(per_class, latent_dim, generator=generator).repeat(rows, 1)
-    return noise, torch.arange(rows).repeat_interleave(per_class)
 
 
 class GAN(LightningModule):
@@ -175,13 +157,10 @@ class GAN(LightningModule):
 
     def setup(self, stage: str) -> None:
         """Memory layout and compilation, before Lightning moves the module to its device and
-        wraps it for DDP (so DDP's gradient buckets match the parameters' layout); on the CPU,
-        freed tensors stay mapped for the next step (`ganlab.cpu_memory`)."""
+        wraps it for DDP (so DDP's gradient buckets match the parameters' layout)."""
         if stage != "fit":
             return
         device = self.trainer.strategy.root_device
-        if device.type == "cpu":
-            keep_freed_memory()
         if self.hparams.channels_last or (
             self.hparams.channels_last is None and device.type == "cuda"
         ):
@@ -266,43 +245,3 @@ class GAN(LightningModule):
 
 def class_path(obj: Any) -> str | None:
     return None if obj is None else f"{type(obj).__module__}.{type(obj).__qualname__}"
-
-
-def read_checkpoint(path: str, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """A ganlab checkpoint as a dict, or one clear UsageError saying what the file is not."""
-    if not Path(path).is_file():
-        raise UsageError(f"checkpoint {path} does not exist: pass ckpt=PATH/checkpoints/last.ckpt")
-    try:
-        checkpoint = torch.load(path, map_location=map_location, weights_only=False)
-    except Exception as error:
-        raise UsageError(
-            f"{path} is not a PyTorch checkpoint ({type(error).__name__}): pass a ganlab "
-            "checkpoint, e.g. outputs/train/runs/<run>/checkpoints/last.ckpt"
-        ) from None
-    info = checkpoint.get("ganlab") if isinstance(checkpoint, dict) else None
-    if not isinstance(info, dict) or "module" not in info:
-        raise UsageError(
-            f"{path} is not a ganlab checkpoint (no 'ganlab' entry): pass a checkpoint "
-            "written by `python -m ganlab.train`"
-        )
-    return checkpoint
-
-
-def module_from_checkpoint(checkpoint: dict[str, Any]) -> GAN:
-    """Rebuild the trained module from a checkpoint dict read by `read_checkpoint`."""
-    module_path, _, name = checkpoint["ganlab"]["module"].rpartition(".")
-    try:
-        cls = getattr(importlib.import_module(module_path), name)
-    except (ImportError, AttributeError):
-        raise UsageError(
-            f"the checkpoint's module {checkpoint['ganlab']['module']} is not importable: "
-            "use the ganlab version that wrote it"
-        ) from None
-    model = cls(**checkpoint["hyper_parameters"])
-    model.load_state_dict(checkpoint["state_dict"])
-    return model
-
-
-def load_module(path: str, map_location: str | torch.device = "cpu") -> GAN:
-    """Rebuild a trained module from a checkpoint alone (no config needed)."""
-    return module_from_checkpoint(read_checkpoint(path, map_location))

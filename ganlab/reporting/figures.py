@@ -11,7 +11,7 @@ from matplotlib.image import imread
 
 from ganlab.reporting.events import Curve, smooth
 from ganlab.reporting.runs import Run
-from ganlab.run_record import COMPLETED
+from ganlab.run.record import COMPLETED
 
 
 def as_number(text: str | None) -> float | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from ganlab.run_record import read_record
+from ganlab.run.record import read_record
 
 INCOMPLETE = "incomplete"
 """The status of a run folder without `metrics.json`: still running, or killed."""

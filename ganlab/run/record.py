@@ -1,0 +1,98 @@
+"""`metrics.json`: how one run (a single run or one job of a sweep) ended.
+
+    {"status": "completed" | "failed", "error": null | "one line",
+     "metrics": {"g_loss_epoch": 1.2, ...}, "global_step": 200, "epochs": 2,
+     "wall_time_s": 61.3}
+
+The training callback `RunSummary` writes it when training completes; the training entry
+point writes a failed record when a sweep job raises; `ganlab.report` reads it.
+"""
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ganlab.errors import cause_chain, user_error_of
+
+RECORD_FILE = "metrics.json"
+COMPLETED = "completed"
+FAILED = "failed"
+
+
+def final_metrics(logged: Mapping[str, torch.Tensor | float]) -> dict[str, float]:
+    """The scalars a run ended with, each value once: Lightning keeps a metric logged per
+    step and per epoch as `x_step`, `x_epoch` and `x` (= `x_epoch`); keep `x_epoch` only.
+    A value that is not finite (a diverged loss) stays NaN here and is null in the JSON."""
+    metrics = {}
+    for name, value in logged.items():
+        if isinstance(value, torch.Tensor):
+            if value.numel() != 1:
+                continue
+            value = value.item()
+        if name.endswith("_step") or f"{name}_epoch" in logged:
+            continue
+        metrics[name] = float(value)
+    return metrics
+
+
+def write_record(run_dir: str | Path, **record: Any) -> Path:
+    """Write `run_dir/metrics.json` atomically (a reader never sees half a file)."""
+    path = Path(run_dir) / RECORD_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".json.partial")
+    partial.write_text(json.dumps(record, indent=2, allow_nan=False) + "\n")
+    os.replace(partial, path)
+    return path
+
+
+def read_record(run_dir: str | Path) -> dict[str, Any] | None:
+    """The run's record, or None when it has none (still running, killed, not a ganlab run)."""
+    path = Path(run_dir) / RECORD_FILE
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text())
+
+
+def completed_record(
+    metrics: dict[str, float], global_step: int, epochs: int, wall_time_s: float
+) -> dict[str, Any]:
+    """`global_step` counts generator updates; `epochs` the epochs run, the last maybe cut
+    short by `trainer.max_steps`; `wall_time_s` the fit (training, grids, checkpoints)."""
+    return {
+        "status": COMPLETED,
+        "error": None,
+        "metrics": {k: (v if math.isfinite(v) else None) for k, v in metrics.items()},
+        "global_step": global_step,
+        "epochs": epochs,
+        "wall_time_s": round(wall_time_s, 3),
+    }
+
+
+def failed_record(error: BaseException, wall_time_s: float, previous: dict | None) -> dict:
+    """A failed run keeps what an earlier completed record measured (a failure after training,
+    e.g. a missing `optimized_metric`, does not erase the metrics)."""
+    previous = previous or {}
+    return {
+        "status": FAILED,
+        "error": describe(error),
+        "metrics": previous.get("metrics", {}),
+        "global_step": previous.get("global_step"),
+        "epochs": previous.get("epochs"),
+        "wall_time_s": round(previous.get("wall_time_s", 0.0) + wall_time_s, 3),
+    }
+
+
+def describe(error: BaseException) -> str:
+    """One line naming the failure: a ganlab error's own message, else the innermost cause
+    (Hydra's instantiate wraps what constructors raise)."""
+    user_error = user_error_of(error)
+    if user_error is not None:
+        return str(user_error)
+    cause = list(cause_chain(error))[-1]
+    first_line = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+    return f"{type(cause).__name__}: {first_line}" if first_line else type(cause).__name__

@@ -1,0 +1,127 @@
+"""Which checkpoint a run continues (`ckpt_path=PATH` or `resume=true`), and whether it fits.
+
+Lightning's `trainer.fit(ckpt_path=…)` restores the networks, the fixed sample noise (a module
+buffer), the optimizers, the epoch/step counters and the logging step; the random generators
+and the data order come back through `ganlab.callbacks.RandomState` and the resumable loader.
+A resumed run continues the run it comes from, so its model settings must be those of the
+checkpoint: Lightning would otherwise load the old optimizer state (learning rates included)
+over the new settings without a word. These checks turn every mismatch into one line.
+"""
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from lightning.pytorch import LightningModule
+from omegaconf import DictConfig
+
+from ganlab.errors import UsageError
+from ganlab.run.checkpoint import read_checkpoint
+
+CHECKPOINTS = "checkpoints"
+MAX_LISTED = 3
+DATA_DERIVED = ("image_shape", "num_classes", "class_names")
+"""Hyper-parameters the data module sets; the others are `model.*` config keys."""
+
+
+def newest_last_checkpoint(run_dir: Path) -> Path | None:
+    """The most recently written `last*.ckpt` in the run folder (Lightning versions a
+    `last.ckpt` it did not write itself as `last-v1.ckpt`)."""
+    found = sorted((run_dir / CHECKPOINTS).glob("last*.ckpt"), key=lambda p: p.stat().st_mtime)
+    return found[-1] if found else None
+
+
+def checkpoint_to_resume(resume: bool, ckpt_path: str | None, run_dir: Path) -> Path | None:
+    """The checkpoint this run continues, or None for a fresh run."""
+    if resume and ckpt_path:
+        raise UsageError(
+            "give either resume=true (continue the run folder hydra.run.dir) or "
+            "ckpt_path=PATH, not both"
+        )
+    if ckpt_path:
+        path = Path(ckpt_path).expanduser()
+        if not path.is_file():
+            raise UsageError(
+                f"ckpt_path={ckpt_path}: no such file; give a checkpoint written by "
+                f"ganlab.train, e.g. outputs/train/runs/<run>/checkpoints/last.ckpt"
+            )
+        return path
+    if resume:
+        found = newest_last_checkpoint(run_dir)
+        if found is None:
+            raise UsageError(
+                f"resume=true but {run_dir} holds no {CHECKPOINTS}/last.ckpt: point "
+                f"hydra.run.dir at the run folder to continue, or give ckpt_path=PATH"
+            )
+        return found
+    return None
+
+
+def plain(value: Any) -> Any:
+    """Tuples → lists, recursively, so saved and fresh hyper-parameters compare equal."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def differences(saved: Any, current: Any, prefix: str = "") -> list[str]:
+    """`key: saved -> current` for every leaf that differs."""
+    if isinstance(saved, dict) and isinstance(current, dict):
+        return [
+            line
+            for key in sorted(set(saved) | set(current))
+            for line in differences(saved.get(key), current.get(key), f"{prefix}{key}.")
+        ]
+    if saved == current:
+        return []
+    key = prefix.rstrip(".")
+    key = key if key.startswith(DATA_DERIVED) else f"model.{key}"
+    return [f"{key}: {saved!r} in the checkpoint, {current!r} now"]
+
+
+def check_resumable(
+    path: Path, model: LightningModule, trusted_prefixes: Sequence[str] = ()
+) -> None:
+    """Refuse a checkpoint this run cannot continue, naming what differs."""
+    checkpoint = read_checkpoint(path, trusted_prefixes)
+    missing = [key for key in ("optimizer_states", "loops") if key not in checkpoint]
+    if missing:
+        raise UsageError(
+            f"{path} holds weights only (no {' or '.join(missing)}): it can generate images "
+            f"but not continue training; give a last.ckpt written by ganlab.train"
+        )
+    saved_module = checkpoint["ganlab"]["module"]
+    module = f"{type(model).__module__}.{type(model).__qualname__}"
+    if saved_module != module:
+        raise UsageError(
+            f"{path} was written by {saved_module}, this run builds {module}: resume with the "
+            f"model preset that wrote it, or start a new run without resume/ckpt_path"
+        )
+    changed = differences(plain(checkpoint["hyper_parameters"]), plain(dict(model.hparams)))
+    shapes = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    saved_shapes = {k: tuple(v.shape) for k, v in checkpoint["state_dict"].items()}
+    if not changed and saved_shapes != shapes:
+        changed = [
+            f"state_dict.{key}: {saved_shapes.get(key)} in the checkpoint, {shapes.get(key)} now"
+            for key in sorted(set(saved_shapes) | set(shapes))
+            if saved_shapes.get(key) != shapes.get(key)
+        ]
+    if changed:
+        more = f" and {len(changed) - MAX_LISTED} more" if len(changed) > MAX_LISTED else ""
+        raise UsageError(
+            f"{path} does not fit this run's model ({'; '.join(changed[:MAX_LISTED])}{more}): "
+            f"resume with the model and data settings of the run that wrote it (its "
+            f".hydra/overrides.yaml), or start a new run"
+        )
+
+
+def checkpoint_for(cfg: DictConfig, model: LightningModule) -> Path | None:
+    """The checkpoint this run continues, checked against its model; None for a fresh run."""
+    path = checkpoint_to_resume(
+        bool(cfg.get("resume", False)), cfg.get("ckpt_path"), Path(cfg.paths.output_dir)
+    )
+    if path is not None:
+        check_resumable(path, model, cfg.get("trusted_prefixes") or ())
+    return path

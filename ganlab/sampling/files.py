@@ -1,0 +1,45 @@
+"""The files samples go in: the common `.npz` convention that GAN and diffusion evaluators
+read (uint8 images, NHWC, key `arr_0`, plus `labels` for conditional runs) and PNG grids."""
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torchvision.utils import make_grid, save_image
+
+from ganlab.errors import UsageError
+
+
+def save_npz(path: Path, images: torch.Tensor, labels: torch.Tensor | None = None) -> None:
+    """uint8 (N, C, H, W) → `arr_0` uint8 (N, H, W, C), plus int64 `labels` when given."""
+    arrays = {"arr_0": images.permute(0, 2, 3, 1).contiguous().numpy()}
+    if labels is not None:
+        arrays["labels"] = labels.to(torch.int64).numpy()
+    np.savez(path, **arrays)
+
+
+def load_npz(path: Path) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """An `.npz` in the convention above → uint8 (N, C, H, W) and the labels, if any.
+    Never unpickles: an object array in the file is refused."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            images = data["arr_0"]
+            labels = data["labels"] if "labels" in data.files else None
+    except (OSError, ValueError, KeyError) as error:
+        raise UsageError(
+            f"{path} is not an .npz of images with key arr_0 ({error}): write one with "
+            "`python -m ganlab.generate` or numpy.savez(path, arr_0=uint8 NHWC images)"
+        ) from None
+    if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] not in (1, 3):
+        raise UsageError(
+            f"{path}: arr_0 must be uint8 images shaped (N, H, W, 1 or 3), got "
+            f"{images.dtype} {images.shape}"
+        )
+    tensor = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()
+    return tensor, None if labels is None else torch.from_numpy(labels).long()
+
+
+def save_grid(path: Path, images: torch.Tensor, nrow: int = 8, padding: int = 2) -> None:
+    """uint8 (N, C, H, W) → one PNG, `nrow` images per row."""
+    grid = make_grid(images.float().div(255), nrow=nrow, padding=padding, pad_value=1.0)
+    save_image(grid, path)

@@ -1,0 +1,173 @@
+"""`python -m ganlab.evaluate`: every promised file and field, the reference cache, the
+real-vs-real floor, samples from an .npz, and bad input."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from hydra import compose, initialize_config_dir
+
+from ganlab.errors import UsageError
+from ganlab.evaluate import evaluate
+from ganlab.metrics.inception import weights_path
+from ganlab.run.config import CONF_DIR
+from ganlab.sampling.files import save_npz
+from tests.helpers import run_cli
+
+SMALL = ["n=8", "real_n=16", "batch_size=16"]
+NO_INCEPTION = "metrics=[domain_fid,label_accuracy,class_entropy,mean_confidence,nn_l1]"
+CACHED = "[kid,domain_fid,class_entropy,mean_confidence,nn_l1]"
+
+
+def evaluate_in_process(*overrides):
+    with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
+        cfg = compose("evaluate", overrides=list(overrides))
+    return evaluate(cfg)
+
+
+@pytest.fixture(scope="module")
+def two_runs(dcgan_run, tmp_path_factory):
+    """The CLI twice on one checkpoint: first into the default folder, then (reference
+    features now cached) into another."""
+    if not weights_path().is_file():
+        pytest.skip(f"no Inception weights at {weights_path()} (set TORCH_HOME)")
+    ckpt = dcgan_run / "checkpoints" / "last.ckpt"
+    first = run_cli("ganlab.evaluate", f"ckpt={ckpt}", *SMALL)
+    assert first.returncode == 0, first.stderr[-3000:]
+    second_out = tmp_path_factory.mktemp("second")
+    # kid reads the cached Inception features as fid would, without fid's 2048-d
+    # eigendecomposition (seconds on a CPU)
+    second = run_cli(
+        "ganlab.evaluate", f"ckpt={ckpt}", *SMALL, f"out={second_out}", f"metrics={CACHED}"
+    )
+    assert second.returncode == 0, second.stderr[-3000:]
+    return (first, dcgan_run / "evaluation" / "last"), (second, second_out)
+
+
+def test_writes_every_promised_file_and_field(two_runs):
+    (result, out), _ = two_runs
+    assert {p.name for p in out.iterdir()} == {
+        "metrics.json",
+        "nearest_neighbours.png",
+        "samples.png",
+    }
+    report = json.loads((out / "metrics.json").read_text())
+    metrics = report["metrics"]
+    for name in ("fid", "kid_mean", "kid_std", "domain_fid", "class_entropy"):
+        assert np.isfinite(metrics[name]), name
+    assert metrics["fid"] > 0 and 0 <= metrics["class_entropy"] <= 1
+    assert 0 < metrics["mean_confidence"] <= 1 and 0 < metrics["nn_l1"] < 1
+    # an unconditional generator has no requested labels; the shared weights no IS head
+    assert "label_accuracy" in report["unavailable"]
+    if "is" in report["unavailable"]:
+        assert "classification head" in report["unavailable"]["is"]
+    else:
+        assert metrics["is_mean"] >= 1
+    assert report["n"] == 8 and report["real"]["real_n"] == 16 and report["nn_l1_pool"] == 64
+    assert report["real"]["datamodule"] == "ganlab.data.mnist.MNISTDataModule"
+    assert report["classifier"]["held_out_accuracy"] >= 0.97
+    for line in ("fid ", "kid_mean ", "domain_fid ", "nn_l1 ", "is  ", "unavailable"):
+        assert line in result.stdout
+
+
+def test_second_run_reads_the_cache_and_gives_the_same_numbers(two_runs):
+    (_, first_out), (_, second_out) = two_runs
+    first = json.loads((first_out / "metrics.json").read_text())
+    second = json.loads((second_out / "metrics.json").read_text())
+    assert first["reference_cached"] == {"inception": False, "mnist_classifier": False}
+    assert second["reference_cached"] == {"inception": True, "mnist_classifier": True}
+    del first["metrics"]["fid"]
+    assert second["metrics"] == pytest.approx(first["metrics"], rel=1e-6)
+    assert second["seconds"]["reference"] < first["seconds"]["reference"]
+
+
+def test_conditional_checkpoint_gets_label_accuracy(cdcgan_run, tmp_path):
+    report = evaluate_in_process(
+        f"ckpt={cdcgan_run}/checkpoints/last.ckpt", *SMALL, NO_INCEPTION, f"out={tmp_path}"
+    )
+    assert 0 <= report["metrics"]["label_accuracy"] <= 1
+    assert report["unavailable"] == {}
+
+
+def test_real_vs_real_floor_scores_held_out_real_images(mnist_root, tmp_path):
+    report = evaluate_in_process(
+        "samples=real", "real=mnist", f"data.root={mnist_root}", "data.splits=[test]",
+        *SMALL, NO_INCEPTION, f"out={tmp_path}",
+    )  # fmt: skip
+    assert report["nn_l1_pool"] == 64 - 8  # the scored images are not their own neighbours
+    assert report["metrics"]["nn_l1"] > 0
+    assert 0 <= report["metrics"]["label_accuracy"] <= 1  # the real labels
+    assert report["samples"] == "real"
+
+
+def test_a_training_image_has_nn_l1_zero(dcgan_run, mnist_root, tmp_path):
+    from ganlab.data.mnist import MNISTDataModule
+
+    datamodule = MNISTDataModule(root=str(mnist_root), splits=["test"], download=False)
+    datamodule.setup()
+    save_npz(tmp_path / "copies.npz", datamodule.train_set.images[:8])
+    report = evaluate_in_process(
+        f"ckpt={dcgan_run}/checkpoints/last.ckpt", f"samples={tmp_path}/copies.npz",
+        *SMALL, "metrics=[nn_l1]", f"out={tmp_path}/eval",
+    )  # fmt: skip
+    assert report["metrics"]["nn_l1"] == 0.0
+
+
+def test_npz_samples_score_like_the_same_images_generated(dcgan_run, tmp_path):
+    ckpt = f"{dcgan_run}/checkpoints/last.ckpt"
+    direct = evaluate_in_process(f"ckpt={ckpt}", *SMALL, NO_INCEPTION, f"out={tmp_path}/a")
+    with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
+        from ganlab.generate import generate
+
+        generate(compose("generate", overrides=[f"ckpt={ckpt}", "n=8", f"out={tmp_path}/g.npz"]))
+    from_npz = evaluate_in_process(
+        f"ckpt={ckpt}", f"samples={tmp_path}/g.npz", *SMALL, NO_INCEPTION, f"out={tmp_path}/b"
+    )
+    # the same images; convolution kernels may round the last bits differently between calls
+    assert from_npz["metrics"] == pytest.approx(direct["metrics"], rel=1e-6)
+
+
+def test_domain_metrics_do_not_apply_to_other_images(tmp_path):
+    images = torch.randint(0, 256, (24, 3, 16, 16), dtype=torch.uint8)
+    save_npz(tmp_path / "real.npz", images)
+    save_npz(tmp_path / "fake.npz", images.flip(0))
+    report = evaluate_in_process(
+        f"samples={tmp_path}/fake.npz", f"real={tmp_path}/real.npz", *SMALL,
+        "metrics=[domain_fid,class_entropy,nn_l1]", f"out={tmp_path}/eval",
+    )  # fmt: skip
+    assert set(report["unavailable"]) == {"domain_fid", "class_entropy"}
+    assert "needs MNIST digits" in report["unavailable"]["domain_fid"]
+    assert report["metrics"]["nn_l1"] >= 0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["n=1"], "n must be an integer >= 2"),
+        (["metrics=[fid,sharpness]"], "unknown metric 'sharpness'"),
+        (["real=celebahq"], "real=celebahq is neither a data preset"),
+        (["real_n=1000"], "real_n must be between 2 and 64"),
+        (["samples=real", "real_n=60"], "samples=real needs real_n \\+ n <= 64"),
+        (["device=gpu"], "device must be auto, cpu or cuda"),
+    ],
+)
+def test_bad_settings_stop_with_one_message(dcgan_run, mnist_root, tmp_path, overrides, message):
+    base = [f"ckpt={dcgan_run}/checkpoints/last.ckpt", "n=8", f"out={tmp_path}/eval"]
+    if "real=celebahq" not in overrides:
+        base.append(f"data.root={mnist_root}")
+    with pytest.raises(UsageError, match=message):
+        evaluate_in_process(*base, *overrides)
+    assert not (tmp_path / "eval" / "metrics.json").exists()
+
+
+def test_unwritable_out_stops_before_any_work(dcgan_run, tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UsageError, match="cannot create out="):
+        evaluate_in_process(f"ckpt={dcgan_run}/checkpoints/last.ckpt", f"out={tmp_path}/file/e")
+
+
+def test_cli_usage_error_is_one_line_exit_2(tmp_path):
+    result = run_cli("ganlab.evaluate", "n=0", f"ckpt={tmp_path}/none.ckpt")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "ganlab: error: n must be an integer >= 2, got 0"

@@ -1,0 +1,54 @@
+"""The metric callback: logged to TensorBoard every epoch, and a best checkpoint kept."""
+
+import pytest
+import torch
+
+from ganlab.callbacks import PeriodicMetric
+from ganlab.errors import UsageError
+from ganlab.train import train
+from tests.helpers import TINY, write_mnist
+from tests.helpers.checkpoints import compose_train
+from tests.helpers.tensorboard_reader import scalars
+
+
+def train_with_metric(mnist_root, run_dir, *extra):
+    cfg = compose_train(
+        f"data.root={mnist_root}",
+        "data.splits=[test]",
+        "callbacks=metrics",
+        "callbacks.periodic_metric.n=16",
+        "callbacks.periodic_metric.real_n=32",
+        "trainer.max_epochs=2",
+        "+trainer.limit_train_batches=2",
+        f"paths.output_dir={run_dir}",
+        *TINY,
+        *extra,
+    )
+    return train(cfg)
+
+
+def test_domain_fid_is_logged_each_epoch_and_the_best_checkpoint_kept(mnist_root, tmp_path):
+    metrics = train_with_metric(mnist_root, tmp_path)
+    logged = scalars(tmp_path)["domain_fid"]
+    assert [step for step, _ in logged] == [1, 3]  # after epochs 1 and 2 (logger's counter)
+    assert metrics["domain_fid"] == pytest.approx(logged[-1][1])
+    best = list((tmp_path / "checkpoints").glob("best-epoch_*.ckpt"))
+    assert len(best) == 1
+    checkpoint = torch.load(best[0], weights_only=False)
+    monitor = next(v for k, v in checkpoint["callbacks"].items() if "'domain_fid'" in k)
+    assert monitor["best_model_score"] == pytest.approx(min(value for _, value in logged))
+
+
+def test_a_domain_metric_on_other_data_stops_before_training(tmp_path):
+    fashion = write_mnist(tmp_path / "data", count=40)
+    (fashion / "MNIST").rename(fashion / "FashionMNIST")
+    with pytest.raises(UsageError, match="needs MNIST digits"):
+        train_with_metric(fashion, tmp_path / "run", "data=fashion_mnist")
+    assert not list((tmp_path / "run").rglob("*.ckpt"))
+
+
+def test_bad_callback_settings_are_usage_errors():
+    with pytest.raises(UsageError, match="unknown metric"):
+        PeriodicMetric(metric="sharpness")
+    with pytest.raises(UsageError, match="n >= 2"):
+        PeriodicMetric(n=1)
