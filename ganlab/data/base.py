@@ -7,6 +7,7 @@ from lightning.pytorch import LightningDataModule
 from torch.utils.data import DataLoader, Dataset
 
 from ganlab.data.resumable import EpochShuffle, ResumableLoader
+from ganlab.data.scaling import to_unit_range
 from ganlab.errors import UsageError
 
 if TYPE_CHECKING:
@@ -51,11 +52,6 @@ class TensorImages(Dataset):
     def to(self, device: torch.device | str) -> "TensorImages":
         """The same images held on another device (batches are then indexed there)."""
         return TensorImages(self.images.to(device), self.labels.to(device))
-
-
-def to_unit_range(images: torch.Tensor) -> torch.Tensor:
-    """uint8 [0, 255] → float [-1, 1], the range of the generator's tanh."""
-    return images.float().div_(127.5).sub_(1.0)
 
 
 def keep_batch(batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:

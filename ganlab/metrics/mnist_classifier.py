@@ -13,6 +13,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from ganlab.data.scaling import to_unit_range
 from ganlab.errors import GanlabError
 
 WEIGHTS = Path(__file__).resolve().parent / "mnist_classifier.pt"
@@ -80,4 +81,4 @@ def load_classifier(
 
 def as_classifier_input(images: torch.Tensor) -> torch.Tensor:
     """uint8 images (N, 1, 28, 28) → float [-1, 1], the range the classifier was trained on."""
-    return images.float().div(127.5).sub(1.0)
+    return to_unit_range(images)
