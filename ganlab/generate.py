@@ -81,10 +81,9 @@ def sample(cfg: DictConfig, model: GAN, device: torch.device) -> Samples:
     images = render(
         model, latent_vectors(n, model.latent_dim, cfg.seed), labels, cfg.batch_size, device
     )
-    if labels is not None and (cfg.label is None or cfg.label == "all"):
-        grid = per_class_grid(
-            model, GRID_ROWS_PER_CLASS, cfg.seed, model.num_classes, cfg.batch_size
-        )
+    per_class = min(GRID_ROWS_PER_CLASS, n // model.num_classes) if labels is not None else 0
+    if per_class and (cfg.label is None or cfg.label == "all"):
+        grid = per_class_grid(model, per_class, cfg.seed, model.num_classes, cfg.batch_size)
         return Samples(images, labels, to_uint8(grid.images), grid.nrow)
     return Samples(images, labels, images[:GRID_IMAGES], 8)
 

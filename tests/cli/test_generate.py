@@ -124,7 +124,7 @@ def test_out_must_be_writable_npz(dcgan_run, tmp_path):
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda p: torch.save({"state_dict": {}}, p), "is not a ganlab checkpoint"),
+        (lambda p: torch.save({"state_dict": {}}, p), "is not a ganlab training checkpoint"),
         (lambda p: None, "does not exist"),
     ],
     ids=["foreign-checkpoint", "missing"],
@@ -141,7 +141,7 @@ def test_cli_error_is_one_line_exit_2_and_writes_nothing(tmp_path):
     result = run_cli("ganlab.generate", f"ckpt={ckpt}", f"out={tmp_path}/s.npz")
     assert result.returncode == 2
     assert result.stderr.startswith("ganlab: error:")
-    assert "is not a PyTorch checkpoint" in result.stderr
+    assert "is not a checkpoint torch can read" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "s.npz").exists()
 
