@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from hydra.utils import instantiate
 from torch import nn
 
-from ganlab.models.base import GAN
+from ganlab.models import DCGAN, GAN, WGAN
 
 
 class RealBatches:
@@ -169,7 +169,7 @@ class PlainWGANGP(PlainLoop):
 
     def __init__(self, module: GAN, *args, **kwargs):
         super().__init__(module, *args, **kwargs)
-        self.n_critic = int(module.hparams.n_critic)
+        self.n_critic = module.real_batches_per_step
         self.gp_weight = float(module.hparams.gp_weight)
 
     @property
@@ -206,9 +206,10 @@ class PlainWGANGP(PlainLoop):
 
 def plain_loop_for(module: GAN) -> type[PlainLoop]:
     """The hand-written loop that does what the module's procedure does."""
-    hp = module.hparams
-    if "n_critic" in hp:
-        if hp.get("constraint", "gradient_penalty") != "gradient_penalty":
+    if isinstance(module, WGAN):
+        if module.constraint != "gradient_penalty":
             raise ValueError("the plain WGAN loop is written for the gradient penalty only")
         return PlainWGANGP
-    return PlainDCGAN
+    if isinstance(module, DCGAN):
+        return PlainDCGAN
+    raise ValueError(f"no plain PyTorch loop is written for {type(module).__name__}")

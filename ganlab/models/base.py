@@ -1,9 +1,6 @@
 """What every training procedure shares: building the network pair from the data's shape,
-the optimizers, fixed-noise sampling, and how optimizer steps are counted.
-
-Counting: ganlab steps the discriminator/critic through the raw torch optimizer and the
-generator through Lightning's, so `trainer.global_step` counts generator updates only, and
-`trainer.max_steps`, `log_every_n_steps` and step-based checkpoints all mean generator updates.
+the optimizers, fixed-noise sampling, and the training schedule (`ganlab.models.schedule`,
+which also says what `global_step` counts).
 
 Speed: `compile`, `channels_last` and fused Adam are applied in `setup` and
 `configure_optimizers`, the one place that knows the training device; process-wide settings
@@ -16,12 +13,12 @@ from typing import Any
 import torch
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
-from lightning.pytorch import LightningModule
-from lightning.pytorch.core.optimizer import LightningOptimizer
 from omegaconf import DictConfig, OmegaConf
 
 from ganlab import __version__
 from ganlab.errors import UsageError
+from ganlab.models.optimizers import build_optimizers, class_options, stored
+from ganlab.models.schedule import Schedule
 from ganlab.sampling.latents import GRID_MAX_CLASSES, class_rows
 
 log = logging.getLogger(__name__)
@@ -46,13 +43,13 @@ def check_optim(optim: dict) -> None:
         value = optim.get(key)
         if value is not None and not 0 <= value < 1:
             raise UsageError(f"model.optim.{key} must be in [0, 1), got {value}")
-    name = optim.get("name", "adam")
-    if name not in ("adam", "rmsprop"):
-        raise UsageError(f"model.optim.name must be 'adam' or 'rmsprop', got {name!r}")
+    class_options(optim)
 
 
-class GAN(LightningModule):
-    """Base class of the procedures; subclasses write `training_step`."""
+class GAN(Schedule):
+    """Base class of the procedures: the network pair built from the data's shape, the
+    optimizers, fixed-noise sampling and the checkpoint's own entry. The training step is
+    `Schedule`'s; a procedure writes its objectives (see `ganlab.models.schedule`)."""
 
     def __init__(
         self,
@@ -83,7 +80,7 @@ class GAN(LightningModule):
         self.save_hyperparameters(
             {
                 "net": net,
-                "optim": optim,
+                "optim": stored(optim),
                 "latent_dim": latent_dim,
                 "image_shape": image_shape,
                 "num_classes": num_classes,
@@ -133,27 +130,9 @@ class GAN(LightningModule):
         self.register_buffer("fixed_noise", fixed_noise)
         self.register_buffer("fixed_labels", fixed_labels)
 
-    real_batches_per_step = 1
-    """How many real batches one training step consumes (a WGAN critic uses n_critic)."""
-
     def configure_optimizers(self) -> list[torch.optim.Optimizer]:
-        optim = self.hparams.optim
-        lr_g = optim.get("lr_g") or optim["lr"]
-        lr_d = optim.get("lr_d") or optim["lr"]
-        if optim.get("name", "adam") == "rmsprop":
-            return [
-                torch.optim.RMSprop(self.generator.parameters(), lr=lr_g),
-                torch.optim.RMSprop(self.discriminator.parameters(), lr=lr_d),
-            ]
-        # one fused kernel per parameter tensor instead of one per tensor and operation; an
-        # explicit choice also spares torch's per-step device probing (0.35 ms per optimizer
-        # step on a CPU-only machine, where it looks for NVML)
-        fused = self.device.type in ("cuda", "cpu")
-        adam = {"betas": (optim["beta1"], optim["beta2"]), "fused": fused}
-        return [
-            torch.optim.Adam(self.generator.parameters(), lr=lr_g, **adam),
-            torch.optim.Adam(self.discriminator.parameters(), lr=lr_d, **adam),
-        ]
+        """[generator optimizer, discriminator optimizer] (see `ganlab.models.optimizers`)."""
+        return build_optimizers(self.hparams.optim, self.generator, self.discriminator, self.device)
 
     def setup(self, stage: str) -> None:
         """Memory layout and compilation, before Lightning moves the module to its device and
@@ -186,34 +165,6 @@ class GAN(LightningModule):
         if self.trainer.world_size > 1:
             shared = int(torch.randint(2**62, (1,)).item())
             torch.manual_seed(shared + self.trainer.global_rank)
-
-    @property
-    def losses_in_progress_bar(self) -> bool:
-        """Progress-bar metrics are turned into Python numbers after every batch, a
-        device→host sync on an accelerator: there the losses go to the logger only."""
-        return self.device.type == "cpu"
-
-    def update(self, optimizer: LightningOptimizer, loss: torch.Tensor, **backward: Any) -> None:
-        """One generator update: counted by Lightning in `global_step`."""
-        optimizer.zero_grad(set_to_none=True)
-        self.manual_backward(loss, **backward)
-        optimizer.step()
-
-    def update_uncounted(
-        self, optimizer: LightningOptimizer, loss: torch.Tensor, **backward: Any
-    ) -> None:
-        """One discriminator/critic update, stepped on the wrapped torch optimizer so that
-        `global_step` keeps counting generator updates only."""
-        optimizer.zero_grad(set_to_none=True)
-        self.manual_backward(loss, **backward)
-        optimizer.optimizer.step()
-
-    def noise(self, count: int, like: torch.Tensor) -> torch.Tensor:
-        return torch.randn(count, self.latent_dim, device=like.device, dtype=like.dtype)
-
-    def condition(self, labels: torch.Tensor) -> torch.Tensor | None:
-        """The labels the networks see: the batch's labels in a conditional run, else None."""
-        return labels if self.conditional else None
 
     @torch.no_grad()
     def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:

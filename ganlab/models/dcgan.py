@@ -14,11 +14,13 @@ from ganlab.losses import (
     generator_nonsaturating_loss,
 )
 from ganlab.models.base import GAN
-
-UPDATES = ("alternating", "simultaneous")
+from ganlab.models.schedule import UPDATES, Objective
 
 
 class DCGAN(GAN):
+    """The discriminator's objective logs its mean outputs on real and fake images
+    (`d_real`, `d_fake`: 0.5 and 0.5 when it cannot tell them apart)."""
+
     def __init__(
         self,
         *args,
@@ -61,49 +63,16 @@ class DCGAN(GAN):
         fake_target = discriminator_targets(fake_logits, real=False, **tricks)
         return discriminator_bce_loss(real_logits, fake_logits, real_target, fake_target)
 
-    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
-        real, labels = batch
-        labels = self.condition(labels)
-        opt_g, opt_d = self.optimizers()
-        fake = self.generator(self.noise(real.shape[0], real), labels)
-
-        if self.update_mode == "simultaneous":
-            # The discriminator sees the fakes as a leaf, so each backward reaches one
-            # network only (what DDP's reducer expects): the generator's gradient is the
-            # discriminator's input gradient carried back through the generator.
-            fake_input = fake.detach().requires_grad_(True)
-            real_logits = self.discriminator(real, labels)
-            fake_logits = self.discriminator(fake_input, labels)
-            d_loss = self.discriminator_loss(real_logits, fake_logits)
-            g_loss = generator_nonsaturating_loss(fake_logits)
-            (fake_grad,) = torch.autograd.grad(g_loss, fake_input, retain_graph=True)
-            opt_g.zero_grad(set_to_none=True)
-            opt_d.zero_grad(set_to_none=True)
-            self.manual_backward(fake, fake_grad)
-            self.manual_backward(d_loss, inputs=list(self.discriminator.parameters()))
-            opt_d.optimizer.step()
-            opt_g.step()
-        else:
-            with self.toggled_optimizer(opt_d):
-                real_logits = self.discriminator(real, labels)
-                fake_logits = self.discriminator(fake.detach(), labels)
-                d_loss = self.discriminator_loss(real_logits, fake_logits)
-                self.update_uncounted(opt_d, d_loss)
-            with self.toggled_optimizer(opt_g):
-                g_loss = generator_nonsaturating_loss(self.discriminator(fake, labels))
-                self.update(opt_g, g_loss)
-
-        self.log_dict(
-            {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()},
-            on_step=True,
-            on_epoch=True,
-            prog_bar=self.losses_in_progress_bar,
-        )
-        self.log_dict(
+    def discriminator_objective(
+        self, real_logits: torch.Tensor, fake_logits: torch.Tensor
+    ) -> Objective:
+        return Objective(
+            self.discriminator_loss(real_logits, fake_logits),
             {
                 "d_real": torch.sigmoid(real_logits.detach()).mean(),
                 "d_fake": torch.sigmoid(fake_logits.detach()).mean(),
             },
-            on_step=True,
-            on_epoch=True,
         )
+
+    def generator_objective(self, fake_logits: torch.Tensor) -> Objective:
+        return Objective(generator_nonsaturating_loss(fake_logits))

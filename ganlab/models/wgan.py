@@ -4,14 +4,13 @@ WGAN, Arjovsky et al. 2017).
 
 One training step is Algorithm 1 of Gulrajani et al.: the loader delivers `n_critic` real
 batches at once (`real_batches_per_step`), each feeds one critic update with fresh noise, then
-the generator takes one step. The critic is stepped uncounted, so `trainer.global_step` counts
-generator updates and `max_steps`, logging and checkpoint intervals mean generator updates.
+the generator takes one step with fresh noise (`generator_reuses_fakes = False`); the base
+schedule counts only the generator's step in `trainer.global_step`.
 """
 
 import warnings
 
 import torch
-from lightning.pytorch.core.optimizer import LightningOptimizer
 from torch import nn
 
 from ganlab.errors import UsageError
@@ -24,6 +23,7 @@ from ganlab.losses import (
     random_interpolates,
 )
 from ganlab.models.base import GAN
+from ganlab.models.schedule import Metrics, Objective
 
 CONSTRAINTS = ("gradient_penalty", "weight_clipping")
 
@@ -40,6 +40,10 @@ def check_wgan_options(n_critic: int, constraint: str, gp_weight: float, clip_va
 
 
 class WGAN(GAN):
+    generator_reuses_fakes = False
+    discriminator_loss_name = "c_loss"
+    progress_bar_metrics = ("c_wass", "g_loss")
+
     def __init__(
         self,
         *args,
@@ -85,67 +89,36 @@ class WGAN(GAN):
         """Each critic update takes its own real batch: n_critic of them per training step."""
         return self.n_critic
 
-    def critic_step(
-        self, opt_d: LightningOptimizer, real: torch.Tensor, labels: torch.Tensor | None, last: bool
-    ) -> dict[str, torch.Tensor]:
-        """One critic update on one real batch and a fresh fake batch; returns detached stats."""
-        with torch.no_grad():
-            fake = self.generator(self.noise(real.shape[0], real), labels)
-        real_scores = self.discriminator(real, labels)
-        fake_scores = self.discriminator(fake, labels)
-        wasserstein = critic_wasserstein_loss(real_scores, fake_scores)
-        stats = {"c_wass": -wasserstein.detach()}
-        if self.constraint == "gradient_penalty":
-            penalty, norms = gradient_penalty(self.discriminator, real, fake, labels)
-            loss = wasserstein + self.gp_weight * penalty
-            stats |= {"c_gp": penalty.detach(), "c_grad_norm": norms.detach().mean()}
-        else:
-            loss = wasserstein
-        self.update_uncounted(opt_d, loss)
-        if self.constraint == "weight_clipping":
-            clip_weights(self.discriminator, self.clip_value)
-            if last:  # the clipped critic's gradient norm, for comparison with WGAN-GP
-                interpolates = random_interpolates(real, fake)
-                norms = critic_gradient_norms(
-                    self.discriminator, interpolates, labels, create_graph=False
-                )
-                stats["c_grad_norm"] = norms.mean()
-        stats["c_loss"] = loss.detach()
-        return stats
+    def discriminator_objective(
+        self, real_logits: torch.Tensor, fake_logits: torch.Tensor
+    ) -> Objective:
+        wasserstein = critic_wasserstein_loss(real_logits, fake_logits)
+        return Objective(wasserstein, {"c_wass": -wasserstein.detach()})
 
-    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
-        images, labels = batch
-        if images.shape[0] < self.n_critic:
-            raise UsageError(
-                f"a training batch of {images.shape[0]} images cannot feed n_critic="
-                f"{self.n_critic} critic updates"
-            )
-        real_batches = images.tensor_split(self.n_critic)
-        label_batches = labels.tensor_split(self.n_critic)
-        opt_g, opt_d = self.optimizers()
-
-        history: dict[str, list[torch.Tensor]] = {}
-        with self.toggled_optimizer(opt_d):
-            for i, (real, real_labels) in enumerate(zip(real_batches, label_batches, strict=True)):
-                stats = self.critic_step(
-                    opt_d, real, self.condition(real_labels), last=i == self.n_critic - 1
-                )
-                for name, value in stats.items():
-                    history.setdefault(name, []).append(value)
-
-        generator_labels = self.condition(label_batches[-1])
-        with self.toggled_optimizer(opt_g):
-            fake = self.generator(
-                self.noise(real_batches[-1].shape[0], real_batches[-1]), generator_labels
-            )
-            g_loss = generator_wasserstein_loss(self.discriminator(fake, generator_labels))
-            self.update(opt_g, g_loss)
-
-        critic_means = {name: torch.stack(values).mean() for name, values in history.items()}
-        self.log_dict(
-            {"c_wass": critic_means.pop("c_wass"), "g_loss": g_loss.detach()},
-            on_step=True,
-            on_epoch=True,
-            prog_bar=self.losses_in_progress_bar,
+    def penalty(
+        self, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None
+    ) -> Objective | None:
+        if self.constraint != "gradient_penalty":
+            return None
+        penalty, norms = gradient_penalty(self.discriminator, real, fake, labels)
+        return Objective(
+            self.gp_weight * penalty,
+            {"c_gp": penalty.detach(), "c_grad_norm": norms.detach().mean()},
         )
-        self.log_dict(critic_means, on_step=True, on_epoch=True)
+
+    def after_discriminator_update(
+        self, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None, last: bool
+    ) -> Metrics:
+        if self.constraint != "weight_clipping":
+            return {}
+        clip_weights(self.discriminator, self.clip_value)
+        if not last:
+            return {}
+        # the clipped critic's gradient norm, for comparison with WGAN-GP
+        norms = critic_gradient_norms(
+            self.discriminator, random_interpolates(real, fake), labels, create_graph=False
+        )
+        return {"c_grad_norm": norms.mean()}
+
+    def generator_objective(self, fake_logits: torch.Tensor) -> Objective:
+        return Objective(generator_wasserstein_loss(fake_logits))

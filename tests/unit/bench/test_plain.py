@@ -5,9 +5,9 @@ import pytest
 import torch
 from lightning.pytorch import Trainer
 
-from ganlab.bench.plain import PlainDCGAN, RealBatches, plain_loop_for
+from ganlab.bench.plain import PlainDCGAN, PlainWGANGP, RealBatches, plain_loop_for
 from ganlab.data.mnist import MNISTDataModule
-from ganlab.models import DCGAN
+from ganlab.models import DCGAN, WGAN
 
 NET = {
     "generator": {"_target_": "ganlab.nets.dcgan28.Generator"},
@@ -72,3 +72,11 @@ def test_real_batches_cover_an_epoch_before_repeating():
 def test_the_loop_matches_the_procedure():
     module = DCGAN(net=NET, optim=OPTIM, latent_dim=8)
     assert plain_loop_for(module) is PlainDCGAN
+    critic = WGAN(net=NET, optim=OPTIM, latent_dim=8, n_critic=3)
+    assert plain_loop_for(critic) is PlainWGANGP
+    images = torch.zeros(6, 1, 28, 28, dtype=torch.uint8)
+    loop = PlainWGANGP(critic, images, torch.zeros(6, dtype=torch.long), batch_size=2)
+    assert loop.images_per_step == 6  # three critic batches, as the procedure reads them
+    clipped = WGAN(net=NET, optim=OPTIM, latent_dim=8, constraint="weight_clipping")
+    with pytest.raises(ValueError, match="gradient penalty only"):
+        plain_loop_for(clipped)

@@ -44,13 +44,13 @@ def optimizer_steps(optimizer) -> set[float]:
 def test_n_critic_critic_updates_per_generator_update(mnist_root):
     model = build(n_critic=3)
     seen: list[torch.Tensor] = []
-    critic_step = model.critic_step
+    discriminator_update = model.discriminator_update
 
-    def spy(opt_d, real, labels, last):
+    def spy(opt_d, real, fake, labels, last):
         seen.append(real.clone())
-        return critic_step(opt_d, real, labels, last)
+        return discriminator_update(opt_d, real, fake, labels, last)
 
-    model.critic_step = spy
+    model.discriminator_update = spy
     trainer = fit(model, mnist_root, steps=2, batch_size=4)
     assert trainer.global_step == 2
     opt_g, opt_d = model.optimizers()

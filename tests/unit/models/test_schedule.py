@@ -1,0 +1,80 @@
+"""The base schedule's rules hold for any procedure: a new one writes only its objectives."""
+
+import pytest
+import torch
+from lightning.pytorch import Trainer
+from torch.utils.data import DataLoader
+
+from ganlab.errors import UsageError
+from ganlab.models import GAN
+from ganlab.models.schedule import Objective
+
+NET = {
+    "generator": {"_target_": "ganlab.nets.dcgan28.Generator"},
+    "discriminator": {"_target_": "ganlab.nets.dcgan28.Discriminator", "dropout": 0.0},
+}
+OPTIM = {"lr": 1e-3, "beta1": 0.5, "beta2": 0.999}
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+class TwoCriticSquares(GAN):
+    """Least squares with two discriminator updates per generator update."""
+
+    real_batches_per_step = 2
+
+    def discriminator_objective(self, real_logits, fake_logits):
+        loss = ((real_logits - 1) ** 2).mean() + (fake_logits**2).mean()
+        return Objective(loss, {"d_real": real_logits.detach().mean()})
+
+    def generator_objective(self, fake_logits):
+        return Objective(((fake_logits - 1) ** 2).mean())
+
+
+def fit(model: GAN, batch: int, steps: int) -> Trainer:
+    images = torch.rand(batch, 1, 8, 8) * 2 - 1
+    loader = DataLoader([(images, torch.zeros(batch, dtype=torch.long))] * steps, batch_size=None)
+    trainer = Trainer(
+        accelerator="cpu",
+        max_steps=steps,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    trainer.fit(model, train_dataloaders=loader)
+    return trainer
+
+
+def build(cls: type[GAN] = TwoCriticSquares) -> GAN:
+    torch.manual_seed(0)
+    return cls(net=NET, optim=OPTIM, latent_dim=4, image_shape=(1, 8, 8))
+
+
+def test_a_procedure_of_objectives_only_counts_generator_updates():
+    model = build()
+    trainer = fit(model, batch=8, steps=3)
+    assert trainer.global_step == 3
+    opt_g, opt_d = model.optimizers()
+    assert {s["step"].item() for s in opt_g.optimizer.state.values()} == {3.0}
+    assert {s["step"].item() for s in opt_d.optimizer.state.values()} == {6.0}
+    for name in ("d_loss_step", "g_loss_step", "d_real_step"):
+        assert torch.isfinite(trainer.callback_metrics[name]), name
+
+
+def test_a_batch_too_small_for_the_updates_is_a_usage_error():
+    with pytest.raises(UsageError, match="a training batch of 1 images cannot feed 2"):
+        fit(build(), batch=1, steps=1)
+
+
+def test_a_procedure_may_not_write_its_own_training_step():
+    with pytest.raises(TypeError, match="defines training_step"):
+
+        class OwnLoop(GAN):
+            def training_step(self, batch, batch_idx):
+                return None
+
+
+def test_a_procedure_without_objectives_says_what_is_missing():
+    with pytest.raises(NotImplementedError, match="must define discriminator_objective"):
+        fit(build(GAN), batch=4, steps=1)
