@@ -11,7 +11,7 @@ from ganlab.nets import dcgan28, dcgan64
 from ganlab.nets.image_conv import ImageConv2d, ImageConvTranspose2d
 from ganlab.nets.layers import Dropout
 from ganlab.run.config import CONF_DIR
-from ganlab.train import build_model
+from ganlab.run.fit import build_model
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 TRICKS = (ImageConv2d, ImageConvTranspose2d, Dropout)
