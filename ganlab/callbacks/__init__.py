@@ -1,6 +1,6 @@
 """Lightning callbacks: sample grids, run summary, checkpoints, divergence guard, random states."""
 
-from ganlab.callbacks.checkpoint import LastCheckpoint
+from ganlab.callbacks.checkpoint import Checkpoint, LastCheckpoint
 from ganlab.callbacks.divergence import DivergenceGuard
 from ganlab.callbacks.periodic_metric import PeriodicMetric
 from ganlab.callbacks.random_state import RandomState
@@ -8,6 +8,7 @@ from ganlab.callbacks.run_summary import RunSummary
 from ganlab.callbacks.sample_grid import SampleGrid
 
 __all__ = [
+    "Checkpoint",
     "DivergenceGuard",
     "LastCheckpoint",
     "PeriodicMetric",

@@ -1,4 +1,6 @@
-"""`last.ckpt` that always holds the end of training.
+"""ganlab's checkpoint callbacks: `Checkpoint` (Lightning's `ModelCheckpoint` with its save
+triggers checked up front) and `LastCheckpoint`, a `last.ckpt` that always holds the end of
+training.
 
 Lightning 2.6's `ModelCheckpoint(save_last=True)` writes `last.ckpt` at the end of training only
 when it never wrote one before: a run that saves every N steps or every epoch and stops in
@@ -10,13 +12,42 @@ that state, with the counters that go with it, is exactly the state to resume fr
 """
 
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 from lightning.pytorch import LightningModule, Trainer
 from lightning.pytorch.callbacks import ModelCheckpoint
 
+from ganlab.errors import UsageError
+from ganlab.run.values import Declared, Rule, at_least
 
-class LastCheckpoint(ModelCheckpoint):
+TRIGGERS = ("every_n_train_steps", "every_n_epochs")
+
+
+class Checkpoint(ModelCheckpoint, Declared):
+    """`ModelCheckpoint` whose triggers are checked before training: each a count >= 0 or
+    null, and at most one of them (Lightning takes steps or epochs, not both)."""
+
+    rules = tuple(
+        Rule(key, "integer", ">= 0 (0: never)", at_least(0), nullable=True) for key in TRIGGERS
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        given = {key: kwargs[key] for key in TRIGGERS if key in kwargs}
+        self.check_values(given, prefix=f"{type(self).__name__}.")
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def check_values(cls, values: Mapping[str, Any], prefix: str | None = None) -> None:
+        super().check_values(values, prefix)
+        steps, epochs = values.get("every_n_train_steps"), values.get("every_n_epochs")
+        if steps and epochs:
+            name = (prefix or "").rstrip(".")
+            raise UsageError(
+                f"{name} saves every {steps} steps and every {epochs} epochs: Lightning "
+                f"takes one of them; set the other to null ({name}.every_n_epochs=null)"
+            )
+
     def on_train_batch_end(
         self,
         trainer: Trainer,
@@ -31,6 +62,8 @@ class LastCheckpoint(ModelCheckpoint):
             )
             super().on_train_batch_end(trainer, pl_module, outputs, batch, batch_idx)
 
+
+class LastCheckpoint(Checkpoint):
     def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
         if self.save_last and self._last_global_step_saved != trainer.global_step:
             self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))

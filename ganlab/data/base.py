@@ -9,6 +9,7 @@ from torch.utils.data import DataLoader, Dataset
 from ganlab.data.resumable import EpochShuffle, ResumableLoader
 from ganlab.data.scaling import to_unit_range
 from ganlab.errors import UsageError
+from ganlab.run.values import Declared, Rule, at_least
 
 if TYPE_CHECKING:
     from ganlab.data.placement import Placement
@@ -59,12 +60,18 @@ def keep_batch(batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, 
     return batch
 
 
-class ImageDataModule(LightningDataModule):
+class ImageDataModule(LightningDataModule, Declared):
     """Subclasses fill `self.train_set` in `setup` and say what they hold.
 
-    `batch_multiple` is set by the training procedure: a WGAN with n_critic critic updates
-    per generator update draws n_critic real batches per training step.
+    `batch_multiple` is set from the training procedure's `real_batches_per_step`: a WGAN
+    with n_critic critic updates per generator update draws n_critic real batches per step.
     """
+
+    config_prefix = "data."
+    rules = (
+        Rule("batch_size", "integer", ">= 1", at_least(1)),
+        Rule("num_workers", "integer", ">= 0", at_least(0), nullable=True),
+    )
 
     image_shape: tuple[int, int, int]
     class_names: list[str] = []
@@ -77,8 +84,7 @@ class ImageDataModule(LightningDataModule):
         on_device: bool | None = None,
     ):
         super().__init__()
-        if batch_size < 1:
-            raise UsageError(f"data.batch_size must be >= 1, got {batch_size}")
+        self.check_values({"batch_size": batch_size, "num_workers": num_workers})
         self.batch_size = batch_size
         self.num_workers = num_workers
         self.pin_memory = pin_memory

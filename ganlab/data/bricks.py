@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from ganlab.data.base import ImageDataModule
-from ganlab.data.images import Crop, ImageFiles, check_image_options, default_num_workers
+from ganlab.data.images import IMAGE_RULES, Crop, ImageFiles, default_num_workers
 from ganlab.data.kaggle import IncompleteArchive, KaggleUnavailable, download_zip, unpack_zip
 from ganlab.data.mnist import default_root
 from ganlab.errors import DataNotFoundError
@@ -31,6 +31,8 @@ def brick_type(path: Path) -> str:
 
 
 class BricksDataModule(ImageDataModule):
+    rules = (*ImageDataModule.rules, *IMAGE_RULES)
+
     def __init__(
         self,
         root: str | None = None,
@@ -42,7 +44,7 @@ class BricksDataModule(ImageDataModule):
         num_workers: int | None = None,
         pin_memory: bool | None = None,
     ):
-        check_image_options(channels, image_size, crop)
+        self.check_values({"channels": channels, "image_size": image_size, "crop": crop})
         workers = default_num_workers() if num_workers is None else num_workers
         super().__init__(batch_size, workers, pin_memory)
         self.root = Path(root or default_root()).expanduser()

@@ -11,13 +11,16 @@ errors are common); the mirror's CSV files are rewritten into torchvision's text
 import csv
 import logging
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from ganlab.data.base import ImageDataModule
-from ganlab.data.images import Crop, ImageFiles, check_image_options, default_num_workers
+from ganlab.data.images import IMAGE_RULES, Crop, ImageFiles, default_num_workers
 from ganlab.data.kaggle import IncompleteArchive, KaggleUnavailable, download_zip, unpack_zip
 from ganlab.data.mnist import default_root
 from ganlab.errors import DataNotFoundError, UsageError
+from ganlab.run.values import Rule, subset_of
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +80,22 @@ def write_torchvision_files(mirror: Path, folder: Path) -> None:
 
 
 class CelebADataModule(ImageDataModule):
+    rules = (
+        *ImageDataModule.rules,
+        *IMAGE_RULES,
+        Rule("splits", "choice", f"a non-empty subset of {list(SPLITS)}", subset_of(SPLITS)),
+    )
+
+    @classmethod
+    def check_values(cls, values: Mapping[str, Any], prefix: str | None = None) -> None:
+        super().check_values(values, prefix)
+        condition_on = values.get("condition_on")
+        if condition_on is not None and condition_on not in ATTRIBUTES:
+            raise UsageError(
+                f"CelebA has no attribute {condition_on!r} (data.condition_on); choose one of: "
+                + ", ".join(ATTRIBUTES)
+            )
+
     def __init__(
         self,
         root: str | None = None,
@@ -90,17 +109,16 @@ class CelebADataModule(ImageDataModule):
         num_workers: int | None = None,
         pin_memory: bool | None = None,
     ):
-        check_image_options(channels, image_size, crop)
+        self.check_values(
+            {
+                "channels": channels,
+                "image_size": image_size,
+                "crop": crop,
+                "splits": list(splits),
+                "condition_on": condition_on,
+            }
+        )
         self.splits = list(splits)
-        if not self.splits or any(s not in SPLITS for s in self.splits):
-            raise UsageError(
-                f"data.splits must be a non-empty subset of {list(SPLITS)}, got {self.splits}"
-            )
-        if condition_on is not None and condition_on not in ATTRIBUTES:
-            raise UsageError(
-                f"CelebA has no attribute {condition_on!r} (data.condition_on); choose one of: "
-                + ", ".join(ATTRIBUTES)
-            )
         workers = default_num_workers() if num_workers is None else num_workers
         super().__init__(batch_size, workers, pin_memory)
         self.root = Path(root or default_root()).expanduser()

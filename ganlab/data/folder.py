@@ -11,9 +11,9 @@ from pathlib import Path
 from ganlab.data.base import ImageDataModule
 from ganlab.data.images import (
     IMAGE_EXTENSIONS,
+    IMAGE_RULES,
     Crop,
     ImageFiles,
-    check_image_options,
     default_num_workers,
     find_images,
     is_readable_image,
@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 
 class ImageFolderDataModule(ImageDataModule):
+    rules = (*ImageDataModule.rules, *IMAGE_RULES)
+
     def __init__(
         self,
         path: str | None = None,
@@ -41,7 +43,7 @@ class ImageFolderDataModule(ImageDataModule):
         folder = path if path is not None else root
         if folder is None:
             raise UsageError("data=folder needs the folder of images: add data.path=DIR")
-        check_image_options(channels, image_size, crop)
+        self.check_values({"channels": channels, "image_size": image_size, "crop": crop})
         workers = default_num_workers() if num_workers is None else num_workers
         super().__init__(batch_size, workers, pin_memory)
         self.path = Path(folder).expanduser()

@@ -7,6 +7,7 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -15,7 +16,8 @@ from torch.utils.data import Dataset
 from torchvision.transforms.functional import InterpolationMode, center_crop, pil_to_tensor, resize
 
 from ganlab.data.scaling import to_unit_range
-from ganlab.errors import GanlabError, UsageError
+from ganlab.errors import GanlabError
+from ganlab.run.values import Rule, at_least, is_int
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +28,16 @@ Crop = int | str | None
 (CelebA's 178); None: no crop, the whole image is resized to a square (aspect not kept)."""
 
 
-def check_image_options(channels: int, image_size: int, crop: Crop) -> None:
-    if channels not in (1, 3):
-        raise UsageError(f"data.channels must be 1 (grayscale) or 3 (RGB), got {channels}")
-    if image_size < 8:
-        raise UsageError(f"data.image_size must be >= 8, got {image_size}")
-    if not (crop is None or crop == "square" or (isinstance(crop, int) and crop >= 1)):
-        raise UsageError(
-            f"data.crop must be 'square', a size in pixels >= 1, or null (no crop), got {crop!r}"
-        )
+def valid_crop(crop: Any) -> bool:
+    return crop is None or crop == "square" or (is_int(crop) and crop >= 1)
+
+
+IMAGE_RULES = (
+    Rule("channels", "choice", "1 (grayscale) or 3 (RGB)", lambda value: value in (1, 3)),
+    Rule("image_size", "integer", ">= 8", at_least(8)),
+    Rule("crop", "choice", "'square', a size in pixels >= 1, or null (no crop)", valid_crop),
+)
+"""What the image-file data modules (bricks, CelebA, a folder) take."""
 
 
 def default_num_workers() -> int:

@@ -15,7 +15,8 @@ from torchvision.datasets.mnist import read_image_file, read_label_file
 from torchvision.datasets.utils import extract_archive
 
 from ganlab.data.base import ImageDataModule, TensorImages
-from ganlab.errors import DataNotFoundError, UsageError
+from ganlab.errors import DataNotFoundError
+from ganlab.run.values import Rule, at_least, subset_of
 
 SPLIT_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -48,6 +49,11 @@ class MNISTDataModule(ImageDataModule):
     folder = "MNIST"
     torchvision_class = MNIST
     class_names = [str(digit) for digit in range(10)]
+    rules = (
+        *ImageDataModule.rules,
+        Rule("splits", "choice", "a non-empty subset of [train, test]", subset_of(SPLIT_FILES)),
+        Rule("image_size", "integer", ">= 8", at_least(8)),
+    )
 
     def __init__(
         self,
@@ -60,16 +66,10 @@ class MNISTDataModule(ImageDataModule):
         pin_memory: bool | None = None,
         on_device: bool | None = None,
     ):
+        self.check_values({"splits": list(splits), "image_size": image_size})
         super().__init__(batch_size, num_workers, pin_memory, on_device)
         self.root = Path(root or default_root()).expanduser()
         self.splits = list(splits)
-        unknown = [s for s in self.splits if s not in SPLIT_FILES]
-        if not self.splits or unknown:
-            raise UsageError(
-                f"data.splits must be a non-empty subset of [train, test], got {self.splits}"
-            )
-        if image_size < 8:
-            raise UsageError(f"data.image_size must be >= 8, got {image_size}")
         self.image_size = image_size
         self.download = download
         self.image_shape = (1, image_size, image_size)

@@ -8,6 +8,7 @@ Speed: `compile`, `channels_last` and fused Adam are applied in `setup` and
 """
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import torch
@@ -19,6 +20,7 @@ from ganlab import __version__
 from ganlab.errors import UsageError
 from ganlab.models.optimizers import build_optimizers, class_options, stored
 from ganlab.models.schedule import Schedule
+from ganlab.run.values import Declared, Rule, at_least, in_unit_interval, positive
 from ganlab.sampling.latents import GRID_MAX_CLASSES, class_rows
 
 log = logging.getLogger(__name__)
@@ -34,22 +36,29 @@ def plain(value: Any) -> Any:
     return value
 
 
-def check_optim(optim: dict) -> None:
-    for key in ("lr", "lr_g", "lr_d"):
-        value = optim.get(key)
-        if value is not None and not value > 0:
-            raise UsageError(f"model.optim.{key} must be > 0, got {value}")
-    for key in ("beta1", "beta2"):
-        value = optim.get(key)
-        if value is not None and not 0 <= value < 1:
-            raise UsageError(f"model.optim.{key} must be in [0, 1), got {value}")
-    class_options(optim)
-
-
-class GAN(Schedule):
+class GAN(Schedule, Declared):
     """Base class of the procedures: the network pair built from the data's shape, the
     optimizers, fixed-noise sampling and the checkpoint's own entry. The training step is
-    `Schedule`'s; a procedure writes its objectives (see `ganlab.models.schedule`)."""
+    `Schedule`'s; a procedure writes its objectives (see `ganlab.models.schedule`) and
+    declares the `rules` its own arguments obey (see `ganlab.run.values`)."""
+
+    config_prefix = "model."
+    rules = (
+        Rule("latent_dim", "integer", ">= 1", at_least(1)),
+        Rule("sample_count", "integer", ">= 1", at_least(1)),
+        Rule("optim.lr", "number", "> 0", positive),
+        Rule("optim.lr_g", "number", "> 0", positive, nullable=True),
+        Rule("optim.lr_d", "number", "> 0", positive, nullable=True),
+        Rule("optim.beta1", "number", "in [0, 1)", in_unit_interval),
+        Rule("optim.beta2", "number", "in [0, 1)", in_unit_interval),
+    )
+
+    @classmethod
+    def check_values(cls, values: Mapping[str, Any], prefix: str | None = None) -> None:
+        """The rules, then the optimizer: a torch.optim class and options it takes."""
+        super().check_values(values, prefix)
+        if isinstance(values.get("optim"), Mapping):
+            class_options(values["optim"])
 
     def __init__(
         self,
@@ -68,9 +77,7 @@ class GAN(Schedule):
         net, optim = plain(net), plain(optim)
         image_shape = tuple(plain(image_shape))
         class_names = list(plain(class_names) or [])
-        if latent_dim < 1:
-            raise UsageError(f"model.latent_dim must be >= 1, got {latent_dim}")
-        check_optim(optim)
+        self.check_values({"latent_dim": latent_dim, "sample_count": sample_count, "optim": optim})
         if conditional and num_classes < 1:
             raise UsageError(
                 "model.conditional=true but the data module yields no labels (0 classes): "

@@ -7,7 +7,6 @@ TensorFlow tutorial's two gradient tapes): both gradients come from one forward 
 
 import torch
 
-from ganlab.errors import UsageError
 from ganlab.losses import (
     discriminator_bce_loss,
     discriminator_targets,
@@ -15,11 +14,21 @@ from ganlab.losses import (
 )
 from ganlab.models.base import GAN
 from ganlab.models.schedule import UPDATES, Objective
+from ganlab.run.values import Rule, choice, in_unit_interval
 
 
 class DCGAN(GAN):
     """The discriminator's objective logs its mean outputs on real and fake images
     (`d_real`, `d_fake`: 0.5 and 0.5 when it cannot tell them apart)."""
+
+    rules = (
+        *GAN.rules,
+        choice("update", UPDATES),
+        *(
+            Rule(name, "number", "in [0, 1)", in_unit_interval)
+            for name in ("label_smoothing", "label_noise", "label_flip")
+        ),
+    )
 
     def __init__(
         self,
@@ -30,15 +39,14 @@ class DCGAN(GAN):
         label_flip: float = 0.0,
         **kwargs,
     ):
-        if update not in UPDATES:
-            raise UsageError(f"model.update must be one of {list(UPDATES)}, got {update!r}")
-        for name, value in (
-            ("label_smoothing", label_smoothing),
-            ("label_noise", label_noise),
-            ("label_flip", label_flip),
-        ):
-            if not 0 <= value < 1:
-                raise UsageError(f"model.{name} must be in [0, 1), got {value}")
+        self.check_values(
+            {
+                "update": update,
+                "label_smoothing": label_smoothing,
+                "label_noise": label_noise,
+                "label_flip": label_flip,
+            }
+        )
         super().__init__(*args, **kwargs)
         self.save_hyperparameters(
             {

@@ -13,7 +13,6 @@ import warnings
 import torch
 from torch import nn
 
-from ganlab.errors import UsageError
 from ganlab.losses import (
     clip_weights,
     critic_gradient_norms,
@@ -24,25 +23,22 @@ from ganlab.losses import (
 )
 from ganlab.models.base import GAN
 from ganlab.models.schedule import Metrics, Objective
+from ganlab.run.values import Rule, at_least, choice, positive
 
 CONSTRAINTS = ("gradient_penalty", "weight_clipping")
-
-
-def check_wgan_options(n_critic: int, constraint: str, gp_weight: float, clip_value: float):
-    if constraint not in CONSTRAINTS:
-        raise UsageError(f"model.constraint must be one of {list(CONSTRAINTS)}, got {constraint!r}")
-    if not (isinstance(n_critic, int) and n_critic >= 1):
-        raise UsageError(f"model.n_critic must be an integer >= 1, got {n_critic}")
-    if not gp_weight >= 0:
-        raise UsageError(f"model.gp_weight (the penalty weight λ) must be >= 0, got {gp_weight}")
-    if not clip_value > 0:
-        raise UsageError(f"model.clip_value must be > 0, got {clip_value}")
 
 
 class WGAN(GAN):
     generator_reuses_fakes = False
     discriminator_loss_name = "c_loss"
     progress_bar_metrics = ("c_wass", "g_loss")
+    rules = (
+        *GAN.rules,
+        choice("constraint", CONSTRAINTS),
+        Rule("n_critic", "integer", ">= 1", at_least(1), always_name_type=True),
+        Rule("gp_weight", "number", ">= 0", at_least(0), label="the penalty weight λ"),
+        Rule("clip_value", "number", "> 0", positive),
+    )
 
     def __init__(
         self,
@@ -53,7 +49,14 @@ class WGAN(GAN):
         clip_value: float = 0.01,
         **kwargs,
     ):
-        check_wgan_options(n_critic, constraint, gp_weight, clip_value)
+        self.check_values(
+            {
+                "n_critic": n_critic,
+                "constraint": constraint,
+                "gp_weight": gp_weight,
+                "clip_value": clip_value,
+            }
+        )
         super().__init__(*args, **kwargs)
         self.save_hyperparameters(
             {

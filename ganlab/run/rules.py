@@ -1,15 +1,17 @@
 """Config values checked before any work, each failure one `UsageError` line naming the key.
 
-`RULES` covers every preset's keys; a rule whose key is absent from the composed config is
-skipped, so procedure-specific keys (a WGAN's `model.n_critic`, `model.gp_weight`,
-`model.clip_value`) are checked exactly when the chosen preset has them. Constructors keep
-their own checks for callers that build modules from Python; these run first, before data
-is loaded or a file is written.
+A procedure, data module or callback declares the rules of its own arguments (`rules` on the
+class, see `ganlab.run.values`); `check_config` finds each one from its `_target_` in the
+composed config (the user's own config: importing it is what training would do next) and
+checks its rules on the composed values under the full key (`model.n_critic`, `data.batch_size`,
+`callbacks.last_checkpoint.every_n_epochs`). The run-level keys ganlab owns no class for
+(`trainer.*`, `seed`, `resume`, `cpu_tricks`, `on_divergence`) have their rules here.
+All of it runs before data is loaded or a file is written.
 """
 
+import importlib
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import torch
@@ -20,60 +22,9 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from ganlab.callbacks.divergence import MODES as DIVERGENCE_MODES
 from ganlab.errors import UsageError, one_line
+from ganlab.run.values import ABSENT, Declared, Rule, at_least, check_rules, is_int
 
-ABSENT = object()
 BAD_ARGUMENTS = r"unexpected keyword|missing \d+ required"
-TYPE_WORDS = {"integer": "an integer", "number": "a number", "boolean": "true or false"}
-
-
-def is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-@dataclass(frozen=True)
-class Rule:
-    key: str
-    kind: str
-    """'integer', 'number', 'boolean' or 'choice'."""
-    requirement: str
-    test: Callable[[Any], bool]
-    nullable: bool = False
-    label: str = ""
-    """Said after the key: what the value means."""
-    always_name_type: bool = False
-
-    def problem(self, value: Any) -> str | None:
-        if value is None and self.nullable:
-            return None
-        typed = {
-            "integer": is_int,
-            "number": is_number,
-            "boolean": lambda v: isinstance(v, bool),
-            "choice": lambda v: True,
-        }[self.kind](value)
-        if typed and self.test(value):
-            return None
-        named = not typed or self.always_name_type
-        requirement = f"{TYPE_WORDS[self.kind]} {self.requirement}" if named else self.requirement
-        null = " (or null)" if self.nullable else ""
-        label = f" ({self.label})" if self.label else ""
-        return f"{self.key}{label} must be {requirement.strip()}{null}, got {value!r}"
-
-
-def at_least(bound: int) -> Callable[[Any], bool]:
-    return lambda value: value >= bound
-
-
-def positive(value: float) -> bool:
-    return value > 0
-
-
-def in_unit_interval(value: float) -> bool:
-    return 0 <= value < 1
 
 
 def valid_devices(value: Any) -> bool:
@@ -90,23 +41,10 @@ def valid_devices(value: Any) -> bool:
 
 
 RULES = [
-    Rule("seed", "integer", "", lambda v: True),
-    Rule("resume", "boolean", "", lambda v: True),
-    Rule("cpu_tricks", "boolean", "", lambda v: True),
+    Rule("seed", "integer"),
+    Rule("resume", "boolean"),
+    Rule("cpu_tricks", "boolean"),
     Rule("on_divergence", "choice", "'stop' or 'skip_batch'", lambda v: v in DIVERGENCE_MODES),
-    Rule("model.latent_dim", "integer", ">= 1", at_least(1)),
-    Rule("model.sample_count", "integer", ">= 1", at_least(1)),
-    Rule("model.optim.lr", "number", "> 0", positive),
-    Rule("model.optim.lr_g", "number", "> 0", positive, nullable=True),
-    Rule("model.optim.lr_d", "number", "> 0", positive, nullable=True),
-    Rule("model.optim.beta1", "number", "in [0, 1)", in_unit_interval),
-    Rule("model.optim.beta2", "number", "in [0, 1)", in_unit_interval),
-    # worded as ganlab.models.wgan words them
-    Rule("model.n_critic", "integer", ">= 1", at_least(1), always_name_type=True),
-    Rule("model.gp_weight", "number", ">= 0", at_least(0), label="the penalty weight λ"),
-    Rule("model.clip_value", "number", "> 0", positive),
-    Rule("data.batch_size", "integer", ">= 1", at_least(1)),
-    Rule("data.num_workers", "integer", ">= 0", at_least(0), nullable=True),
     Rule("trainer.max_epochs", "integer", ">= -1 (-1: no limit)", at_least(-1), nullable=True),
     Rule("trainer.max_steps", "integer", ">= -1 (-1: no limit)", at_least(-1)),
     Rule("trainer.log_every_n_steps", "integer", ">= 1", at_least(1)),
@@ -123,39 +61,68 @@ RULES = [
         "would not see the discriminator's step)",
         lambda v: str(v) not in ("16", "16-mixed"),
     ),
-    *(
-        Rule(f"callbacks.{name}.{key}", "integer", ">= 0 (0: never)", at_least(0), nullable=True)
-        for name in ("last_checkpoint", "periodic_checkpoint")
-        for key in ("every_n_train_steps", "every_n_epochs")
-    ),
 ]
+"""The run's own keys; every other rule is declared by the class that takes the value."""
+
+
+class ComposedValues(Mapping):
+    """A config node's values, each resolved only when a rule asks for it (other keys may
+    interpolate what only exists at run time, e.g. the run folder)."""
+
+    def __init__(self, node: DictConfig):
+        self.node = node
+
+    def __getitem__(self, key: str) -> Any:
+        value = OmegaConf.select(self.node, key, default=ABSENT, throw_on_missing=False)
+        if value is ABSENT:
+            raise KeyError(key)
+        if isinstance(value, (DictConfig, ListConfig)):
+            return OmegaConf.to_container(value, resolve=True)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and (
+            OmegaConf.select(self.node, key, default=ABSENT, throw_on_missing=False) is not ABSENT
+        )
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.node)
+
+    def __len__(self) -> int:
+        return len(self.node)
+
+
+def owned_nodes(cfg: DictConfig) -> Iterator[str]:
+    """The config keys whose node names a class by `_target_`: model, data, each callback."""
+    yield from ("model", "data")
+    callbacks = cfg.get("callbacks") or {}
+    yield from (f"callbacks.{name}" for name, node in callbacks.items() if node)
+
+
+def owner_of(cfg: DictConfig, key: str) -> type[Declared] | None:
+    """The class `key._target_` names, when it declares rules."""
+    target = OmegaConf.select(cfg, f"{key}._target_", default=None)
+    if not isinstance(target, str):
+        return None
+    module, _, name = target.rpartition(".")
+    try:
+        owner = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError) as error:
+        raise UsageError(
+            f"{key}._target_={target} cannot be imported ({one_line(error)}): correct the class "
+            f"path, or make its package importable (installed, or on PYTHONPATH)"
+        ) from None
+    return owner if isinstance(owner, type) and issubclass(owner, Declared) else None
 
 
 def check_config(cfg: DictConfig) -> None:
     """Raise a `UsageError` for the first value that breaks a rule."""
-    for rule in RULES:
-        value = OmegaConf.select(cfg, rule.key, default=ABSENT, throw_on_missing=False)
-        if value is ABSENT:
-            continue
-        if isinstance(value, (DictConfig, ListConfig)):
-            value = OmegaConf.to_container(value, resolve=True)
-        problem = rule.problem(value)
-        if problem:
-            raise UsageError(problem)
-    check_checkpoint_triggers(cfg)
+    check_rules(RULES, ComposedValues(cfg), "")
+    for key in owned_nodes(cfg):
+        owner = owner_of(cfg, key)
+        if owner is not None:
+            owner.check_values(ComposedValues(OmegaConf.select(cfg, key)), f"{key}.")
     check_accelerator(cfg)
-
-
-def check_checkpoint_triggers(cfg: DictConfig) -> None:
-    """Lightning's ModelCheckpoint takes one trigger: steps or epochs, not both."""
-    for name in ("last_checkpoint", "periodic_checkpoint"):
-        steps = OmegaConf.select(cfg, f"callbacks.{name}.every_n_train_steps")
-        epochs = OmegaConf.select(cfg, f"callbacks.{name}.every_n_epochs")
-        if steps and epochs:
-            raise UsageError(
-                f"callbacks.{name} saves every {steps} steps and every {epochs} epochs: Lightning "
-                f"takes one of them; set the other to null (callbacks.{name}.every_n_epochs=null)"
-            )
 
 
 def check_accelerator(cfg: DictConfig) -> None:
