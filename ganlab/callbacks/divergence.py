@@ -23,7 +23,8 @@ from lightning.pytorch import Callback, LightningModule, Trainer
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.utilities import rank_zero_warn
 
-from ganlab.errors import DivergenceError, UsageError
+from ganlab.errors import DivergenceError
+from ganlab.run.values import Declared, Rule, at_least
 
 MODES = ("stop", "skip_batch")
 ACCELERATOR_CHECK_EVERY = 20
@@ -60,27 +61,31 @@ def describe(names: list[str], values: list[float]) -> str:
     return ", ".join(f"{name}={value:.4g}" for name, value in zip(names, values, strict=True))
 
 
-class DivergenceGuard(Callback):
+ON_DIVERGENCE = Rule("on_divergence", "choice", "'stop' or 'skip_batch'", lambda v: v in MODES)
+"""Also the run-level `on_divergence` key's rule, which this callback's config interpolates."""
+
+
+class DivergenceGuard(Callback, Declared):
+    config_prefix = "callbacks.divergence."
+    rules = (
+        ON_DIVERGENCE,
+        Rule("max_skipped_batches", "integer", ">= 0", at_least(0)),
+        Rule("check_every_n_steps", "integer", ">= 1", at_least(1), nullable=True),
+    )
+
     def __init__(
         self,
         on_divergence: str = "stop",
         max_skipped_batches: int = 10,
         check_every_n_steps: int | None = None,
     ):
-        if on_divergence not in MODES:
-            raise UsageError(f"on_divergence must be one of {list(MODES)}, got {on_divergence!r}")
-        if not isinstance(max_skipped_batches, int) or max_skipped_batches < 0:
-            raise UsageError(
-                f"callbacks.divergence.max_skipped_batches must be an integer >= 0, "
-                f"got {max_skipped_batches!r}"
-            )
-        if check_every_n_steps is not None and (
-            not isinstance(check_every_n_steps, int) or check_every_n_steps < 1
-        ):
-            raise UsageError(
-                f"callbacks.divergence.check_every_n_steps must be null or an integer >= 1, "
-                f"got {check_every_n_steps!r}"
-            )
+        self.check_values(
+            {
+                "on_divergence": on_divergence,
+                "max_skipped_batches": max_skipped_batches,
+                "check_every_n_steps": check_every_n_steps,
+            }
+        )
         self.on_divergence = on_divergence
         self.max_skipped_batches = max_skipped_batches
         self.check_every_n_steps = check_every_n_steps

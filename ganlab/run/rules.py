@@ -20,7 +20,7 @@ from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch import LightningDataModule
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from ganlab.callbacks.divergence import MODES as DIVERGENCE_MODES
+from ganlab.callbacks.divergence import ON_DIVERGENCE
 from ganlab.errors import UsageError, one_line
 from ganlab.run.values import ABSENT, Declared, Rule, at_least, check_rules, is_int
 
@@ -44,7 +44,7 @@ RULES = [
     Rule("seed", "integer"),
     Rule("resume", "boolean"),
     Rule("cpu_tricks", "boolean"),
-    Rule("on_divergence", "choice", "'stop' or 'skip_batch'", lambda v: v in DIVERGENCE_MODES),
+    ON_DIVERGENCE,
     Rule("trainer.max_epochs", "integer", ">= -1 (-1: no limit)", at_least(-1), nullable=True),
     Rule("trainer.max_steps", "integer", ">= -1 (-1: no limit)", at_least(-1)),
     Rule("trainer.log_every_n_steps", "integer", ">= 1", at_least(1)),
