@@ -20,6 +20,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from ganlab.callbacks.divergence import MODES as DIVERGENCE_MODES
 from ganlab.errors import UsageError, one_line
+from ganlab.run.trust import registered_prefixes
 
 ABSENT = object()
 BAD_ARGUMENTS = r"unexpected keyword|missing \d+ required"
@@ -142,6 +143,7 @@ def check_config(cfg: DictConfig) -> None:
         problem = rule.problem(value)
         if problem:
             raise UsageError(problem)
+    registered_prefixes(cfg.get("trusted_prefixes"))
     check_checkpoint_triggers(cfg)
     check_accelerator(cfg)
 
