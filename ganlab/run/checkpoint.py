@@ -86,17 +86,12 @@ def unreadable(path: Path, error: Exception) -> UsageError:
             f"{path} holds a pickled object of type {unsafe.group(1)}; reading it would "
             f"run code, so ganlab refuses it: give a checkpoint written by ganlab.train"
         )
+    # torch's own advice around the unpickler's reason is pages long: keep the reason
     refused = re.search(r"WeightsUnpickler error:\s*(.*\S)", text)
-    if "Weights only load failed" in text:
-        detail = refused.group(1) if refused else "not tensors and plain containers"
-        return UntrustedFileError(
-            f"{path} is a pickle torch's weights-only loader does not read ({detail[:100]}); "
-            f"reading it any other way could run code, so ganlab refuses it: give a checkpoint "
-            f"written by ganlab.train"
-        )
+    reason = refused.group(1) if refused else one_line(error)
     return UsageError(
-        f"{path} is not a checkpoint torch can read ({type(error).__name__}: "
-        f"{one_line(error)[:160]}); give a .ckpt file written by ganlab.train"
+        f"{path} is not a checkpoint torch can read ({type(error).__name__}: {reason[:160]}); "
+        f"give a .ckpt file written by ganlab.train"
     )
 
 

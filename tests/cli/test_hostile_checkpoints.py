@@ -97,7 +97,7 @@ def test_a_real_process_refuses_a_pickle_that_would_run_code(tmp_path):
     ckpt = pickled_code(tmp_path / "run" / "checkpoints" / "last.ckpt", marker, "pickle")
     result = run_cli("ganlab.generate", f"ckpt_path={ckpt}")
     assert result.returncode == 2
-    assert result.stderr.startswith(f"ganlab: error: {ckpt} is a pickle torch's weights-only")
+    assert result.stderr.startswith(f"ganlab: error: {ckpt} is not a checkpoint torch can read")
     assert len(result.stderr.strip().splitlines()) == 1
     assert not marker.exists()
     assert tree(tmp_path) == ["run", "run/checkpoints", "run/checkpoints/last.ckpt"]
