@@ -7,7 +7,8 @@ procedures, networks and data modules, or under an import prefix the user regist
 (`trusted_prefixes` in the entry point's config); see `ganlab.run.trust`. Hyper-parameters
 holding an OmegaConf interpolation (`${…}`) are refused too: instantiating them would evaluate
 it, and `${oc.create:…}` builds any `_target_`. A refused file stops with one
-`UntrustedFileError` line before anything it names is imported or called.
+`UntrustedFileError` line before anything it names is called, and before anything outside the
+trusted prefixes is imported.
 """
 
 import re
@@ -117,6 +118,13 @@ def check_layout(path: Path, checkpoint: Any) -> None:
                 f"{'missing' if value is None else 'not a dict of names'}); give a .ckpt file "
                 f"written by ganlab.train"
             )
+    weights = checkpoint["state_dict"]
+    if not all(isinstance(tensor, torch.Tensor) for tensor in weights.values()):
+        name = next(k for k, v in weights.items() if not isinstance(v, torch.Tensor))
+        raise UsageError(
+            f"{path} is not a ganlab training checkpoint (state_dict.{name} is not a tensor); "
+            f"give a .ckpt file written by ganlab.train"
+        )
 
 
 def class_paths(value: Any, where: str) -> Iterator[tuple[str, Any]]:
@@ -163,7 +171,7 @@ def check_trusted(path: Path, checkpoint: dict, prefixes: tuple[str, ...]) -> No
     for section in ("hyper_parameters", "datamodule_hyper_parameters"):
         for where, text in interpolations(checkpoint.get(section), section):
             raise UntrustedFileError(
-                f"{path} holds the interpolation {text!r} at {where}; building from it would "
+                f"{path} holds the interpolation {shown(text)} at {where}; building from it would "
                 f"evaluate it, so ganlab refuses it unread: give a checkpoint written by "
                 f"ganlab.train"
             )
@@ -173,7 +181,7 @@ def check_trusted(path: Path, checkpoint: dict, prefixes: tuple[str, ...]) -> No
             check_name(class_path, prefixes)
         except Outside as refusal:
             raise UntrustedFileError(
-                f"{path} names {class_path!r} at {where}, {refusal}; refused unread. If it is "
+                f"{path} names {shown(class_path)} at {where}, {refusal}; refused unread. If it is "
                 f"your own code, add its import prefix to trusted_prefixes (e.g. "
                 f"trusted_prefixes=[mylab.])"
             ) from None
@@ -186,7 +194,7 @@ def check_trusted(path: Path, checkpoint: dict, prefixes: tuple[str, ...]) -> No
             trusted_class(class_path, kinds, prefixes)
         except Refusal as refusal:
             raise UntrustedFileError(
-                f"{path} names {class_path!r} at {where}, {refusal}: ganlab builds only the "
+                f"{path} names {shown(class_path)} at {where}, {refusal}: ganlab builds only the "
                 f"procedure, network and data module classes defined under the trusted "
                 f"prefixes, so it refuses this file"
             ) from None

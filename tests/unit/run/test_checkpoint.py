@@ -184,6 +184,7 @@ def test_a_bad_prefix_is_a_usage_error(ckpt, value, message):
     [
         (lambda c, m: c.pop("hyper_parameters"), r"\(hyper_parameters is missing\)"),
         (lambda c, m: c.update(state_dict=[1]), r"\(state_dict is not a dict of names\)"),
+        (lambda c, m: c["state_dict"].update(w=1.0), r"\(state_dict\.w is not a tensor\)"),
         (
             lambda c, m: c["hyper_parameters"].update({3: 1}),
             r"\(hyper_parameters is not a dict of names\)",
@@ -193,7 +194,7 @@ def test_a_bad_prefix_is_a_usage_error(ckpt, value, message):
             r"\(datamodule_hyper_parameters is not a dict",
         ),
     ],
-    ids=["no_hyper_parameters", "state_dict_list", "non_string_key", "datamodule_string"],
+    ids=["no_hyper_parameters", "state_dict_list", "weight_number", "non_string_key", "dm_string"],
 )
 def test_a_misshapen_checkpoint_is_a_usage_error(ckpt, tmp_path, marker, edit, message):
     path = edited_copy(ckpt, tmp_path / "odd.ckpt", edit, marker)
