@@ -3,6 +3,7 @@
 import csv
 
 import numpy as np
+import pytest
 import torch
 import yaml
 from lightning.pytorch.loggers import CSVLogger, Logger, MLFlowLogger, TensorBoardLogger
@@ -98,3 +99,44 @@ def test_final_hparams_reach_every_logger(tmp_path):
         (row,) = csv.DictReader(file)
     assert row["step"] == "4" and float(row["final/g_loss_epoch"]) == 0.75
     assert images.params == PARAMS and images.metrics == [(FINAL, 4)]
+
+
+def test_mlflow_gets_the_grid_and_the_hparams(tmp_path):
+    """With MLflow installed (ganlab[mlflow]): a real local store, read back by its client."""
+    pytest.importorskip("mlflow")
+    logger = MLFlowLogger(
+        experiment_name="train",
+        tracking_uri=f"sqlite:///{tmp_path}/mlflow.db",
+        artifact_location=str(tmp_path / "mlartifacts"),
+    )
+
+    assert log_image([logger], "samples", GRID, step=7) == [logger]
+    log_final_hparams([logger], PARAMS, FINAL, step=4)
+    logger.finalize("success")
+
+    client, run_id = logger.experiment, logger.run_id
+    (folder,) = client.list_artifacts(run_id)
+    assert [a.path for a in client.list_artifacts(run_id, folder.path)] == [
+        "samples/step_000007.png"
+    ]
+    run = client.get_run(run_id)
+    assert run.data.params["model.latent_dim"] == "16"
+    assert run.data.metrics["final/g_loss_epoch"] == 0.75
+
+
+def test_wandb_offline_gets_the_grid_and_the_hparams(tmp_path, monkeypatch):
+    """With wandb installed (ganlab[wandb]): an offline run, no account, files on disk."""
+    pytest.importorskip("wandb")
+    from lightning.pytorch.loggers import WandbLogger
+
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    logger = WandbLogger(save_dir=str(tmp_path), project="ganlab", offline=True)
+
+    assert log_image([logger], "samples", GRID, step=7) == [logger]
+    log_final_hparams([logger], PARAMS, FINAL, step=4)
+    config = dict(logger.experiment.config)
+    logger.experiment.finish()
+
+    assert config["model.latent_dim"] == 16
+    (image,) = (tmp_path / "wandb").rglob("media/images/samples_*.png")
+    assert image.stat().st_size > 0
