@@ -8,6 +8,7 @@ import torch
 
 from ganlab.nets import dcgan28, dcgan64, mlp
 from ganlab.run.checkpoint import load_module
+from ganlab.run.resume import check_resumable
 
 # (state_dict entries, their values) of each family's networks before the options existed
 BEFORE = {
@@ -86,3 +87,7 @@ def test_a_checkpoint_written_before_the_options_still_loads(dcgan_run, tmp_path
     with torch.no_grad():
         assert torch.equal(current.generator.eval()(z), old.generator.eval()(z))
 
+
+def test_a_run_written_before_the_options_resumes(dcgan_run, tmp_path):
+    path = dcgan_run / "checkpoints" / "last.ckpt"
+    check_resumable(old_checkpoint(path, tmp_path / "old.ckpt"), load_module(path))
