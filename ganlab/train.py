@@ -1,57 +1,21 @@
 """Train a GAN: `python -m ganlab.train [group=choice ...] [key=value ...]`.
 
-Hydra composes `conf/train.yaml`; this module builds the data module, the procedure (with
-the networks sized from the data), the callbacks, the logger and the Trainer, then fits.
+Hydra composes `conf/train.yaml`; `ganlab.run.fit.train` builds and fits the run; this entry
+point turns what goes wrong into one line and an exit code, and records failed sweep jobs.
 """
 
 import time
-from collections.abc import Sequence
 
 import hydra
-import lightning as L
-from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from ganlab.errors import UsageError, user_error_of
 from ganlab.run import cli
 from ganlab.run.config import CONF_DIR
+from ganlab.run.fit import train
 from ganlab.run.folder import undo_run_folder
-from ganlab.run.process import apply_process_settings
-from ganlab.run.resume import checkpoint_for
-from ganlab.run.rules import check_config, check_data_fits, usage_error_of
+from ganlab.run.rules import usage_error_of
 from ganlab.run.sweep_job import in_sweep, objective, record_failed_job
-
-
-def build_model(cfg: DictConfig, datamodule: L.LightningDataModule) -> L.LightningModule:
-    """The procedure with its networks sized from the data module's shape and classes."""
-    return instantiate(
-        cfg.model,
-        image_shape=list(datamodule.image_shape),
-        num_classes=datamodule.num_classes,
-        class_names=list(datamodule.class_names),
-        _recursive_=False,
-    )
-
-
-def train(cfg: DictConfig, extra_callbacks: Sequence[L.Callback] = ()) -> dict[str, float]:
-    """Fit the composed run; `extra_callbacks` lets a caller watch it (the benchmark does)."""
-    check_config(cfg)
-    L.seed_everything(cfg.seed, workers=True)
-    # plain lists/dicts: the data module's hyper-parameters go into checkpoints, and
-    # Lightning reloads those with torch.load(weights_only=True), which refuses ListConfig
-    datamodule = instantiate(cfg.data, _convert_="all")
-    datamodule.prepare_data()
-    model = build_model(cfg, datamodule)
-    datamodule.batch_multiple = model.real_batches_per_step
-    check_data_fits(datamodule)
-    ckpt_path = checkpoint_for(cfg, model)
-    callbacks = [instantiate(c) for c in (cfg.get("callbacks") or {}).values() if c]
-    callbacks += extra_callbacks
-    loggers = [instantiate(c) for c in (cfg.get("logger") or {}).values() if c]
-    trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
-    apply_process_settings(trainer.strategy.root_device, cfg.get("cpu_tricks"))
-    trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
-    return {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}
 
 
 @hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="train")

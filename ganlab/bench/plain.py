@@ -1,7 +1,8 @@
 """The hand-written PyTorch loops ganlab is timed against.
 
-Each loop is what a researcher writes without a framework: the same networks (built from the
-module's own `net` configs and started from the module's initial weights), the same optimizers,
+Each loop is what a researcher writes without a framework: the same architectures (built from
+the module's own `net` configs with `cpu_tricks=False`, so from stock `torch.nn` layers only,
+and started from the module's initial weights), the same optimizers,
 batch size and images, and no logging, callbacks or checkpoints. The gradient bookkeeping is
 the minimal one a careful researcher writes (`backward(inputs=...)` instead of computing
 gradients that are thrown away), so a ratio of 1.0 means ganlab adds nothing.
@@ -43,18 +44,23 @@ class RealBatches:
         return images.float().div_(127.5).sub_(1.0), labels
 
 
+def stock(net: dict) -> dict:
+    """A net config built from stock torch.nn layers (families without CPU tricks ignore it)."""
+    return {**net, "cpu_tricks": False} if "cpu_tricks" in net else dict(net)
+
+
 def copy_networks(module: GAN, device) -> tuple[nn.Module, nn.Module]:
-    """Fresh networks from the module's net configs, holding the module's current weights."""
+    """Fresh stock networks from the module's net configs, holding the module's weights."""
     hp = module.hparams
     classes = hp.num_classes if hp.conditional else 0
     generator = instantiate(
-        hp.net["generator"],
+        stock(hp.net["generator"]),
         latent_dim=hp.latent_dim,
         image_shape=tuple(hp.image_shape),
         num_classes=classes,
     )
     discriminator = instantiate(
-        hp.net["discriminator"], image_shape=tuple(hp.image_shape), num_classes=classes
+        stock(hp.net["discriminator"]), image_shape=tuple(hp.image_shape), num_classes=classes
     )
     generator.load_state_dict(module.generator.state_dict())
     discriminator.load_state_dict(module.discriminator.state_dict())

@@ -17,7 +17,7 @@ from ganlab.data.base import TensorImages
 from ganlab.data.mnist import MNISTDataModule
 from ganlab.models.base import GAN
 from ganlab.run.config import CONF_DIR
-from ganlab.train import train
+from ganlab.run.fit import train
 
 
 def mnist_splits(root: str) -> list[str]:

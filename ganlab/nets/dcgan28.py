@@ -8,8 +8,8 @@ import torch
 from torch import nn
 
 from ganlab.nets.conditioning import LabelPlanes, LabelVector, check_labels
-from ganlab.nets.image_conv import ImageConv2d, ImageConvTranspose2d
-from ganlab.nets.layers import Dropout, check_image_shape, norm2d
+from ganlab.nets.image_conv import image_conv2d, image_conv_transpose2d
+from ganlab.nets.layers import check_image_shape, dropout_layer, norm2d
 
 
 def _check_size(size: int) -> int:
@@ -29,6 +29,7 @@ class Generator(nn.Module):
         num_classes: int = 0,
         label_mode: str = "onehot",
         negative_slope: float = 0.3,
+        cpu_tricks: bool = True,
     ):
         super().__init__()
         channels, size, _ = check_image_shape(image_shape)
@@ -48,8 +49,8 @@ class Generator(nn.Module):
             nn.ConvTranspose2d(128, 64, 5, stride=2, padding=2, output_padding=1, bias=False),
             nn.BatchNorm2d(64),
             nn.LeakyReLU(negative_slope),
-            ImageConvTranspose2d(
-                64, channels, 5, stride=2, padding=2, output_padding=1, bias=False
+            image_conv_transpose2d(
+                cpu_tricks, 64, channels, 5, stride=2, padding=2, output_padding=1, bias=False
             ),
             nn.Tanh(),
         )
@@ -73,6 +74,7 @@ class Discriminator(nn.Module):
         dropout: float = 0.3,
         norm: str = "none",
         negative_slope: float = 0.3,
+        cpu_tricks: bool = True,
     ):
         super().__init__()
         channels, size, _ = check_image_shape(image_shape)
@@ -81,13 +83,13 @@ class Discriminator(nn.Module):
         self.labels = LabelPlanes(num_classes, label_mode) if num_classes else None
         in_channels = channels + (self.labels.channels if self.labels else 0)
         self.features = nn.Sequential(
-            ImageConv2d(in_channels, 64, 5, stride=2, padding=2),
+            image_conv2d(cpu_tricks, in_channels, 64, 5, stride=2, padding=2),
             nn.LeakyReLU(negative_slope),
-            Dropout(dropout),
+            dropout_layer(dropout, cpu_tricks),
             nn.Conv2d(64, 128, 5, stride=2, padding=2),
             norm2d(norm, 128),
             nn.LeakyReLU(negative_slope),
-            Dropout(dropout),
+            dropout_layer(dropout, cpu_tricks),
             nn.Flatten(),
         )
         self.classify = nn.Linear(128 * start * start, 1)

@@ -10,8 +10,8 @@ import torch
 from torch import nn
 
 from ganlab.nets.conditioning import LabelPlanes, LabelVector, check_labels
-from ganlab.nets.image_conv import ImageConv2d, ImageConvTranspose2d
-from ganlab.nets.layers import Dropout, check_image_shape, norm2d
+from ganlab.nets.image_conv import image_conv2d, image_conv_transpose2d
+from ganlab.nets.layers import check_image_shape, dropout_layer, norm2d
 
 
 def _widths(size: int, base: int, cap: int) -> list[int]:
@@ -35,6 +35,7 @@ class Generator(nn.Module):
         base_channels: int = 64,
         max_channels: int = 512,
         negative_slope: float = 0.2,
+        cpu_tricks: bool = True,
     ):
         super().__init__()
         channels, size, _ = check_image_shape(image_shape)
@@ -53,7 +54,10 @@ class Generator(nn.Module):
                 nn.BatchNorm2d(w_out),
                 nn.LeakyReLU(negative_slope),
             ]
-        layers += [ImageConvTranspose2d(widths[-1], channels, 4, stride=2, padding=1), nn.Tanh()]
+        layers += [
+            image_conv_transpose2d(cpu_tricks, widths[-1], channels, 4, stride=2, padding=1),
+            nn.Tanh(),
+        ]
         self.net = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
@@ -77,6 +81,7 @@ class Discriminator(nn.Module):
         norm: str = "batch",
         dropout: float = 0.3,
         negative_slope: float = 0.2,
+        cpu_tricks: bool = True,
     ):
         super().__init__()
         channels, size, _ = check_image_shape(image_shape)
@@ -85,16 +90,16 @@ class Discriminator(nn.Module):
         self.labels = LabelPlanes(num_classes, label_mode) if num_classes else None
         in_channels = channels + (self.labels.channels if self.labels else 0)
         layers: list[nn.Module] = [
-            ImageConv2d(in_channels, widths[0], 4, stride=2, padding=1),
+            image_conv2d(cpu_tricks, in_channels, widths[0], 4, stride=2, padding=1),
             nn.LeakyReLU(negative_slope),
-            Dropout(dropout),
+            dropout_layer(dropout, cpu_tricks),
         ]
         for w_in, w_out in itertools.pairwise(widths):
             layers += [
                 nn.Conv2d(w_in, w_out, 4, stride=2, padding=1, bias=norm == "none"),
                 norm2d(norm, w_out),
                 nn.LeakyReLU(negative_slope),
-                Dropout(dropout),
+                dropout_layer(dropout, cpu_tricks),
             ]
         layers += [nn.Conv2d(widths[-1], 1, 4, stride=1, padding=0), nn.Flatten()]
         self.net = nn.Sequential(*layers)

@@ -22,6 +22,9 @@ CHECKPOINTS = "checkpoints"
 MAX_LISTED = 3
 DATA_DERIVED = ("image_shape", "num_classes", "class_names")
 """Hyper-parameters the data module sets; the others are `model.*` config keys."""
+SPEED_ONLY = ("compile", "channels_last", "cpu_tricks")
+"""Keys that change how fast a step runs, never what it computes: a run may resume with
+other values (a CPU run continued on a GPU), and checkpoints older than a key lack it."""
 
 
 def newest_last_checkpoint(run_dir: Path) -> Path | None:
@@ -72,6 +75,7 @@ def differences(saved: Any, current: Any, prefix: str = "") -> list[str]:
         return [
             line
             for key in sorted(set(saved) | set(current))
+            if key not in SPEED_ONLY
             for line in differences(saved.get(key), current.get(key), f"{prefix}{key}.")
         ]
     if saved == current:

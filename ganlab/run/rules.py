@@ -92,6 +92,7 @@ def valid_devices(value: Any) -> bool:
 RULES = [
     Rule("seed", "integer", "", lambda v: True),
     Rule("resume", "boolean", "", lambda v: True),
+    Rule("cpu_tricks", "boolean", "", lambda v: True),
     Rule("on_divergence", "choice", "'stop' or 'skip_batch'", lambda v: v in DIVERGENCE_MODES),
     Rule("model.latent_dim", "integer", ">= 1", at_least(1)),
     Rule("model.sample_count", "integer", ">= 1", at_least(1)),

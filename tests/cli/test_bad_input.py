@@ -1,8 +1,9 @@
-"""The README's bad-input table, row by row: the training CLI prints one line naming the problem
-and the fix, exits 2 (usage) or 1 (runtime), shows no traceback, and writes or overwrites
-nothing: a refused run leaves no run folder behind, an existing one stays byte-identical.
+"""The bad-input table of docs/reliability.md, row by row: the training CLI prints one line
+naming the problem and the fix, exits 2 (usage) or 1 (runtime), shows no traceback, and writes
+or overwrites nothing: a refused run leaves no run folder behind, an existing one stays
+byte-identical.
 
-Most rows run the CLI in-process (`tests/reliability/inprocess.py`); `test_real_process`
+Most rows run the CLI in-process (`tests/helpers/inprocess.py`); `test_real_process`
 repeats one in a fresh interpreter, as a user runs it.
 """
 

@@ -5,7 +5,7 @@ import torch
 from hydra import compose, initialize_config_dir
 
 from ganlab.run.config import CONF_DIR
-from ganlab.train import build_model
+from ganlab.run.fit import build_model
 from tests.helpers import TINY, run_cli
 from tests.helpers.tensorboard_reader import image_tags, scalars
 

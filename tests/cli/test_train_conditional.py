@@ -13,9 +13,9 @@ from PIL import Image
 from ganlab.errors import UsageError, user_error_of
 from ganlab.run.checkpoint import load_module
 from ganlab.run.config import CONF_DIR
+from ganlab.run.fit import train
 from ganlab.sampling.grids import label_swap, per_class_grid
 from ganlab.sampling.latents import labels_for
-from ganlab.train import train
 from tests.helpers import TINY, run_cli
 from tests.helpers.layouts import write_celeba, write_folder
 

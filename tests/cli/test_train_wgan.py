@@ -14,7 +14,7 @@ from hydra import compose, initialize_config_dir
 
 from ganlab.errors import UsageError, user_error_of
 from ganlab.run.config import CONF_DIR
-from ganlab.train import train
+from ganlab.run.fit import train
 from tests.helpers import run_cli
 from tests.helpers.layouts import image_bytes, write_bricks, write_celeba
 from tests.helpers.tensorboard_reader import image_tags, scalars

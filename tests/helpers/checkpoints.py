@@ -5,7 +5,7 @@ from pathlib import Path
 from hydra import compose, initialize_config_dir
 
 from ganlab.run.config import CONF_DIR
-from ganlab.train import train
+from ganlab.run.fit import train
 from tests.helpers import REPO, TINY
 
 SHARED = REPO.parent / "shared"

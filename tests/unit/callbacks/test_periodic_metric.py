@@ -5,7 +5,7 @@ import torch
 
 from ganlab.callbacks import PeriodicMetric
 from ganlab.errors import UsageError
-from ganlab.train import train
+from ganlab.run.fit import train
 from tests.helpers import TINY, write_mnist
 from tests.helpers.checkpoints import compose_train
 from tests.helpers.tensorboard_reader import scalars

@@ -7,8 +7,8 @@ from hydra import compose, initialize_config_dir
 from lightning.pytorch import Callback
 
 from ganlab.run.config import CONF_DIR
+from ganlab.run.fit import train
 from ganlab.run.sweep_job import objective
-from ganlab.train import train
 from tests.helpers import TINY
 from tests.helpers.hparams_reader import hparams_summary
 

@@ -11,7 +11,7 @@ from ganlab.data.base import ImageDataModule, TensorImages
 from ganlab.errors import UsageError, user_error_of
 from ganlab.models import DCGAN
 from ganlab.run.config import CONF_DIR
-from ganlab.train import build_model
+from ganlab.run.fit import build_model
 
 NET = {
     "generator": {"_target_": "ganlab.nets.mlp.Generator", "hidden": [16]},
