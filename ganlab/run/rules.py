@@ -7,6 +7,7 @@ their own checks for callers that build modules from Python; these run first, be
 is loaded or a file is written.
 """
 
+import importlib.util
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from ganlab.errors import UsageError, one_line
 ABSENT = object()
 BAD_ARGUMENTS = r"unexpected keyword|missing \d+ required"
 TYPE_WORDS = {"integer": "an integer", "number": "a number", "boolean": "true or false"}
+LOGGER_PACKAGES = {"WandbLogger": "wandb", "MLFlowLogger": "mlflow"}
+"""Loggers whose package is an optional extra of ganlab (`pip install 'ganlab[wandb]'`)."""
 
 
 def is_int(value: Any) -> bool:
@@ -144,6 +147,7 @@ def check_config(cfg: DictConfig) -> None:
             raise UsageError(problem)
     check_checkpoint_triggers(cfg)
     check_accelerator(cfg)
+    check_logger_packages(cfg)
 
 
 def check_checkpoint_triggers(cfg: DictConfig) -> None:
@@ -174,6 +178,21 @@ def check_accelerator(cfg: DictConfig) -> None:
         raise UsageError(
             f"trainer.devices={devices} but only {available} CUDA GPU(s) are visible: "
             f"lower trainer.devices (or use trainer.devices=-1 for all)"
+        )
+
+
+def check_logger_packages(cfg: DictConfig) -> None:
+    """A logger whose package is not installed is named before anything is written."""
+    for name, logger in (cfg.get("logger") or {}).items():
+        target = str((logger or {}).get("_target_", ""))
+        package = LOGGER_PACKAGES.get(target.rpartition(".")[2])
+        if package is None or importlib.util.find_spec(package) is not None:
+            continue
+        offline = "; WANDB_MODE=offline then logs without an account" if package == "wandb" else ""
+        raise UsageError(
+            f"logger.{name} needs the {package} package, which is not installed: "
+            f"pip install 'ganlab[{package}]'{offline}; or choose another logger "
+            f"(logger=tensorboard, logger=csv)"
         )
 
 

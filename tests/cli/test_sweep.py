@@ -103,12 +103,13 @@ def test_report_has_one_row_per_job_and_the_figures(smoke_sweep, capsys):
 
 
 def test_a_failing_job_is_recorded_and_the_next_still_runs(mnist_root, tmp_path, capsys):
-    """A sweep over a config group: the 64x64 networks cannot take 28x28 MNIST, job 0 fails."""
+    """A sweep over a config group: the dcgan64 networks cannot take 36x36 images (36 is no
+    base·2^k with base 3..7), the 28x28 tutorial networks can: job 0 fails."""
     sweep_dir = tmp_path / "failing"
-    result = sweep(mnist_root, sweep_dir, "model=dcgan64,dcgan")
+    result = sweep(mnist_root, sweep_dir, "model=dcgan64,dcgan", "data.image_size=36")
     assert result.returncode == 0, result.stderr[-3000:]
     failed, completed = record(sweep_dir / "0"), record(sweep_dir / "1")
-    assert failed["status"] == "failed" and "power-of-two" in failed["error"]
+    assert failed["status"] == "failed" and "base·2^k" in failed["error"]
     assert failed["global_step"] is None and failed["metrics"] == {}
     log = (sweep_dir / "0" / "train.log").read_text()
     assert f"ganlab: job failed: {failed['error']}" in log
@@ -116,7 +117,7 @@ def test_a_failing_job_is_recorded_and_the_next_still_runs(mnist_root, tmp_path,
     assert (sweep_dir / "1" / "checkpoints" / "last.ckpt").is_file()
     report_main([str(sweep_dir)])
     table = capsys.readouterr().out
-    assert "| 0 | dcgan64 | failed |" in table and "power-of-two" in table
+    assert "| 0 | dcgan64 | failed |" in table and "base·2^k" in table
     assert "| 1 | dcgan | completed |" in table
 
 

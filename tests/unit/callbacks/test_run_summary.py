@@ -27,7 +27,7 @@ def test_metrics_json_and_hparams_take_an_evaluation_callbacks_metric(mnist_root
         "data.splits=[test]",
         "trainer.max_steps=2",
         f"paths.output_dir={tmp_path}",
-        "+callbacks.final_score._target_=tests.callbacks.test_run_summary.StoreFinalScore",
+        "+callbacks.final_score._target_=tests.unit.callbacks.test_run_summary.StoreFinalScore",
         *TINY,
     ]
     with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
