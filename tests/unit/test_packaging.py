@@ -19,6 +19,7 @@ ENTRY_POINTS = {
     "ganlab-generate": "ganlab.generate:entry",
     "ganlab-evaluate": "ganlab.evaluate:entry",
     "ganlab-report": "ganlab.report:main",
+    "ganlab-export": "ganlab.export:entry",
 }
 
 
@@ -78,7 +79,7 @@ def test_every_data_file_in_the_code_is_declared():
 
 
 def test_console_scripts_are_the_entry_points():
-    """The Hydra entry points through `entry` (`cli.run(main)`: composition errors exit 2),
+    """The Hydra entry points go through `entry` (`cli.run(main)`: composition errors exit 2),
     `ganlab-report` through its argparse `main`."""
     scripts = PYPROJECT["project"]["scripts"]
     assert {name: scripts.get(name) for name in ENTRY_POINTS} == ENTRY_POINTS
