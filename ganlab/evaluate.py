@@ -1,4 +1,4 @@
-"""Evaluate a checkpoint: `python -m ganlab.evaluate ckpt=PATH [n=… real_n=… metrics=[…]]`.
+"""Evaluate a checkpoint: `python -m ganlab.evaluate ckpt_path=PATH [n=… real_n=… metrics=[…]]`.
 
 Generates `n` images (or reads `samples=`), compares them with the real data (the
 checkpoint's data module unless `real=` / `data.*` say otherwise), prints a table and writes
@@ -31,7 +31,7 @@ from ganlab.metrics.real_images import (
 from ganlab.metrics.reference import default_cache_dir
 from ganlab.models.base import GAN
 from ganlab.run import cli
-from ganlab.run.checkpoint import module_from_checkpoint, read_checkpoint
+from ganlab.run.checkpoint import checkpoint_option, module_from_checkpoint, read_checkpoint
 from ganlab.run.cli import run_reporting_errors
 from ganlab.run.config import CONF_DIR
 from ganlab.run.paths import run_folder, writable_folder
@@ -40,19 +40,21 @@ from ganlab.sampling.latents import balanced_labels, latent_vectors
 from ganlab.sampling.render import render, resolve_device
 
 
-def check_settings(cfg: DictConfig) -> None:
+def check_settings(cfg: DictConfig, ckpt: str | None) -> None:
     for key, minimum in (("n", 2), ("batch_size", 1)):
         value = cfg.get(key)
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise UsageError(f"{key} must be an integer >= {minimum}, got {value!r}")
     if cfg.real_n is not None and (not isinstance(cfg.real_n, int) or cfg.real_n < 2):
         raise UsageError(f"real_n must be an integer >= 2 or null (all), got {cfg.real_n!r}")
-    if cfg.ckpt is None and cfg.samples is None:
-        raise UsageError("ckpt= is required: python -m ganlab.evaluate ckpt=PATH/last.ckpt")
-    if cfg.ckpt is None and cfg.real is None:
-        raise UsageError(f"samples={cfg.samples} without ckpt= needs real= (e.g. real=mnist)")
-    if cfg.ckpt is None and cfg.out is None:
-        raise UsageError(f"samples={cfg.samples} without ckpt= needs out=FOLDER")
+    if ckpt is None and cfg.samples is None:
+        raise UsageError(
+            "ckpt_path= is required: python -m ganlab.evaluate ckpt_path=PATH/last.ckpt"
+        )
+    if ckpt is None and cfg.real is None:
+        raise UsageError(f"samples={cfg.samples} without ckpt_path= needs real= (e.g. real=mnist)")
+    if ckpt is None and cfg.out is None:
+        raise UsageError(f"samples={cfg.samples} without ckpt_path= needs out=FOLDER")
 
 
 def data_overrides(cfg: DictConfig) -> dict[str, Any]:
@@ -67,7 +69,9 @@ def data_preset(name: str) -> DictConfig:
         return compose(config_name=f"data/{name}").data
 
 
-def real_datamodule_config(cfg: DictConfig, checkpoint: dict | None) -> dict[str, Any]:
+def real_datamodule_config(
+    cfg: DictConfig, ckpt: str | None, checkpoint: dict | None
+) -> dict[str, Any]:
     """`_target_` and arguments of the real data module: a preset or the checkpoint's."""
     if cfg.real is not None:
         try:
@@ -81,17 +85,18 @@ def real_datamodule_config(cfg: DictConfig, checkpoint: dict | None) -> dict[str
     target = checkpoint["ganlab"].get("datamodule")
     if target is None:
         raise UsageError(
-            f"{cfg.ckpt} does not record its data module: name the real data with real=<data "
+            f"{ckpt} does not record its data module: name the real data with real=<data "
             "preset> (e.g. real=mnist) and data.root=…"
         )
     arguments = dict(checkpoint.get("datamodule_hyper_parameters") or {})
     return {"_target_": target, **arguments, **data_overrides(cfg)}
 
 
-def load_real(cfg: DictConfig, checkpoint: dict | None) -> RealImages:
+def load_real(cfg: DictConfig, ckpt: str | None, checkpoint: dict | None) -> RealImages:
     if cfg.real is not None and str(cfg.real).endswith(".npz"):
         return npz_real_images(cfg.real)
-    return datamodule_images(instantiate(real_datamodule_config(cfg, checkpoint), _convert_="all"))
+    config = real_datamodule_config(cfg, ckpt, checkpoint)
+    return datamodule_images(instantiate(config, _convert_="all"))
 
 
 def generated(
@@ -129,19 +134,18 @@ def print_table(scores: Scores, metrics: list[str]) -> None:
 
 def evaluate(cfg: DictConfig) -> dict[str, Any]:
     started = time.perf_counter()
-    check_settings(cfg)
+    ckpt = checkpoint_option(cfg)
+    check_settings(cfg, ckpt)
     metrics = parse_metrics(list(cfg.metrics))
     device = resolve_device(cfg.device)
-    checkpoint = read_checkpoint(cfg.ckpt) if cfg.ckpt else None
-    out_default = (
-        None if cfg.ckpt is None else run_folder(cfg.ckpt) / "evaluation" / Path(cfg.ckpt).stem
-    )
-    out = writable_folder(cfg.out or out_default)
+    checkpoint = read_checkpoint(ckpt, cfg.get("trusted_prefixes")) if ckpt else None
     model = None
     if checkpoint is not None and cfg.samples is None:
-        model = module_from_checkpoint(checkpoint)  # before the real data loads
+        model = module_from_checkpoint(checkpoint)  # before out is made and the real data loads
+    out_default = None if ckpt is None else run_folder(ckpt) / "evaluation" / Path(ckpt).stem
+    out = writable_folder(cfg.out or out_default)
 
-    real = load_real(cfg, checkpoint)
+    real = load_real(cfg, ckpt, checkpoint)
     reference, held, pool = split_reference(
         real, cfg.real_n, held_out=cfg.n if cfg.samples == "real" else 0
     )
@@ -164,7 +168,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     result = {
         "metrics": scores.values,
         "unavailable": scores.unavailable,
-        "ckpt": None if cfg.ckpt is None else str(Path(cfg.ckpt).resolve()),
+        "ckpt": None if ckpt is None else str(Path(ckpt).resolve()),
         "global_step": None if checkpoint is None else checkpoint.get("global_step"),
         "samples": cfg.samples or "generated",
         "n": len(fake),

@@ -1,4 +1,4 @@
-"""Sample a checkpoint: `python -m ganlab.generate ckpt=PATH [n=… out=… grid=… label=…]`.
+"""Sample a checkpoint: `python -m ganlab.generate ckpt_path=PATH [n=… out=… grid=… label=…]`.
 
 Writes an `.npz` (uint8 NHWC under `arr_0`, int64 `labels` for conditional checkpoints), a
 PNG grid, and with `interpolate=K` spherical interpolation strips. Conditional checkpoints
@@ -20,7 +20,7 @@ from ganlab.data.scaling import to_uint8
 from ganlab.errors import UsageError
 from ganlab.models.base import GAN
 from ganlab.run import cli
-from ganlab.run.checkpoint import load_module
+from ganlab.run.checkpoint import checkpoint_option, load_module
 from ganlab.run.cli import run_reporting_errors
 from ganlab.run.config import CONF_DIR
 from ganlab.run.paths import run_folder, writable_file
@@ -50,7 +50,7 @@ def positive(cfg: DictConfig, key: str, minimum: int = 1) -> int:
     return value
 
 
-def check_conditional_options(cfg: DictConfig, model: GAN) -> None:
+def check_conditional_options(cfg: DictConfig, ckpt: str, model: GAN) -> None:
     if cfg.mode not in MODES:
         raise UsageError(f"mode must be one of {list(MODES)}, got {cfg.mode!r}")
     asked = [f"label={cfg.label}"] if cfg.label is not None else []
@@ -58,7 +58,7 @@ def check_conditional_options(cfg: DictConfig, model: GAN) -> None:
     if asked and not model.conditional:
         raise UsageError(
             f"{' and '.join(asked)} {'need' if len(asked) > 1 else 'needs'} a conditional "
-            f"checkpoint, but {cfg.ckpt} was trained unconditionally: drop the option"
+            f"checkpoint, but {ckpt} was trained unconditionally: drop the option"
         )
     if cfg.mode == "label_swap" and cfg.label is not None:
         raise UsageError("mode=label_swap renders every label: drop label=")
@@ -99,25 +99,28 @@ def interpolate(cfg: DictConfig, model: GAN, device: torch.device) -> torch.Tens
     return render(model, z, labels, cfg.batch_size, device)
 
 
-def default_out(cfg: DictConfig, model: GAN) -> Path:
+def default_out(cfg: DictConfig, ckpt: str) -> Path:
     tag = cfg.mode if cfg.label is None else f"label{cfg.label}"
-    name = f"{Path(cfg.ckpt).stem}_{tag}_n{cfg.n}_seed{cfg.seed}.npz"
-    return run_folder(cfg.ckpt) / "generated" / name
+    name = f"{Path(ckpt).stem}_{tag}_n{cfg.n}_seed{cfg.seed}.npz"
+    return run_folder(ckpt) / "generated" / name
 
 
 def generate(cfg: DictConfig) -> dict[str, Path]:
-    if not cfg.ckpt:
-        raise UsageError("ckpt= is required: python -m ganlab.generate ckpt=PATH/last.ckpt")
+    ckpt = checkpoint_option(cfg)
+    if not ckpt:
+        raise UsageError(
+            "ckpt_path= is required: python -m ganlab.generate ckpt_path=PATH/last.ckpt"
+        )
     positive(cfg, "n")
     positive(cfg, "batch_size")
     if not isinstance(cfg.seed, int):
         raise UsageError(f"seed must be an integer, got {cfg.seed!r}")
     device = resolve_device(cfg.device)
-    model = load_module(cfg.ckpt)
-    check_conditional_options(cfg, model)
+    model = load_module(ckpt, cfg.get("trusted_prefixes"))
+    check_conditional_options(cfg, ckpt, model)
     if cfg.label is not None and cfg.label != "all":
         class_index(cfg.label, model.num_classes, model.class_names, of="this checkpoint")
-    out = writable_file(cfg.out or default_out(cfg, model), ".npz", "out")
+    out = writable_file(cfg.out or default_out(cfg, ckpt), ".npz", "out")
     grid = writable_file(cfg.grid or out.with_suffix(".png"), ".png", "grid")
     strips = None
     if cfg.interpolate is not None:

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from ganlab.data import kaggle
 from tests.helpers import write_mnist
 from tests.helpers.checkpoints import SHARED, train_run
 
@@ -44,3 +45,18 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+class OfflineKagglehub:
+    """Stands in for the kagglehub package as it behaves with no network."""
+
+    @staticmethod
+    def dataset_download(handle: str, *args, **kwargs) -> str:
+        raise ConnectionError(f"no network in the tests ({handle})")
+
+
+@pytest.fixture(autouse=True)
+def offline_kagglehub(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reaches Kaggle's servers through kagglehub (a public data set needs no
+    credentials, so nothing else would stop it); a test that wants kagglehub replaces it."""
+    monkeypatch.setattr(kaggle, "kagglehub_module", lambda: OfflineKagglehub)

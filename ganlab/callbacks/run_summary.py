@@ -1,6 +1,7 @@
 """At the end of training: `metrics.json` in the run folder, and the run's hyper-parameters
-with its final metrics in TensorBoard's HParams plugin, so the HParams tab compares the runs
-of a sweep side by side.
+with its final metrics in every logger: in TensorBoard's HParams plugin, so the HParams tab
+compares the runs of a sweep side by side; as parameters and final scalars in the others
+(CSV's `hparams.yaml` and `metrics.csv`, MLflow, Weights & Biases).
 
 The metrics are everything in `trainer.callback_metrics` when fitting ends: the procedure's
 epoch losses, and whatever an evaluation callback logged (`pl_module.log`) or stored there
@@ -18,9 +19,9 @@ from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
 from lightning.pytorch import Callback, LightningModule, Trainer
-from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities import rank_zero_only
 
+from ganlab.callbacks.to_loggers import log_final_hparams
 from ganlab.run.record import completed_record, final_metrics, write_record
 
 FINAL = "final"
@@ -51,11 +52,9 @@ class RunSummary(Callback):
             for name, value in record["metrics"].items()
             if value is not None
         }
-        for logger in trainer.loggers:
-            if isinstance(logger, TensorBoardLogger):
-                logger.log_hyperparams(
-                    comparable_hparams(trainer, pl_module), final, step=trainer.global_step
-                )
+        log_final_hparams(
+            trainer.loggers, comparable_hparams(trainer, pl_module), final, trainer.global_step
+        )
 
 
 def comparable_hparams(trainer: Trainer, pl_module: LightningModule) -> dict[str, Any]:

@@ -1,16 +1,18 @@
-"""Fixed-noise sample grids, as PNGs under `samples/` and as TensorBoard images."""
+"""Fixed-noise sample grids, as PNGs under `samples/` and as images in every logger that
+takes them (TensorBoard, MLflow, Weights & Biases: see `to_loggers`)."""
 
 from pathlib import Path
 
 from lightning.pytorch import Callback, LightningModule, Trainer
-from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities import rank_zero_only
 from torchvision.utils import make_grid, save_image
+
+from ganlab.callbacks.to_loggers import log_image
 
 
 class SampleGrid(Callback):
     """Every `every_n_epochs` epochs (and at the end of training) render the module's
-    `fixed_samples()` into `dirpath/epoch_EEE_step_SSSSSS.png` and the `samples` image tag.
+    `fixed_samples()` into `dirpath/epoch_EEE_step_SSSSSS.png` and the loggers' `samples` image.
 
     `nrow` images per row; by default the module's `grid_columns`, so that a conditional
     run's grid shows one row per class."""
@@ -36,9 +38,7 @@ class SampleGrid(Callback):
         self.dirpath.mkdir(parents=True, exist_ok=True)
         path = self.dirpath / f"epoch_{trainer.current_epoch:03d}_step_{step:06d}.png"
         save_image(grid, path)
-        for logger in trainer.loggers:
-            if isinstance(logger, TensorBoardLogger):
-                logger.experiment.add_image("samples", grid, global_step=step)
+        log_image(trainer.loggers, "samples", grid, step)
         return path
 
     def on_train_epoch_end(self, trainer: Trainer, pl_module: LightningModule) -> None:

@@ -2,7 +2,9 @@
 the Generative Deep Learning book's DCGAN data set.
 
 On disk, as the Kaggle zip unpacks: `ROOT/lego-brick-images/dataset/<type> <index><L|R>.png`,
-e.g. `3003 Brick 2x2 000L.png`; the brick type in the name is the label.
+e.g. `3003 Brick 2x2 000L.png`; the brick type in the name is the label. When they are missing,
+kagglehub fetches the public data set without credentials; the Kaggle API (credentials needed)
+is the fallback.
 """
 
 import logging
@@ -12,7 +14,14 @@ from pathlib import Path
 
 from ganlab.data.base import ImageDataModule
 from ganlab.data.images import IMAGE_RULES, Crop, ImageFiles, default_num_workers
-from ganlab.data.kaggle import IncompleteArchive, KaggleUnavailable, download_zip, unpack_zip
+from ganlab.data.kaggle import (
+    IncompleteArchive,
+    KaggleUnavailable,
+    download_zip,
+    kagglehub_download,
+    place_folder,
+    unpack_zip,
+)
 from ganlab.data.mnist import default_root
 from ganlab.errors import DataNotFoundError
 
@@ -28,6 +37,13 @@ def brick_type(path: Path) -> str:
     """'3003 Brick 2x2' from '3003 Brick 2x2 000L.png' (the whole stem when it has no index)."""
     match = RENDER_NAME.match(path.stem)
     return match["type"] if match else path.stem
+
+
+def dataset_folder(unpacked: Path) -> Path | None:
+    """The `dataset/` folder of PNGs in an unpacked copy of the data set (at its top or one
+    level down), or None."""
+    candidates = [unpacked / "dataset", *sorted(unpacked.glob("*/dataset"))]
+    return next((c for c in candidates if c.is_dir() and any(c.glob("*.png"))), None)
 
 
 class BricksDataModule(ImageDataModule):
@@ -70,8 +86,10 @@ class BricksDataModule(ImageDataModule):
     def missing(self, reason: str) -> DataNotFoundError:
         return DataNotFoundError(
             f"LEGO brick images not found: no PNGs in {self.image_folder}; {reason}. Fix one of: "
-            "(1) Kaggle credentials (kaggle.json from kaggle.com > Settings > API in "
-            "~/.kaggle/, or KAGGLE_USERNAME and KAGGLE_KEY) and data.download=true; "
+            "(1) data.download=true on a connected machine: kagglehub (pip install kagglehub) "
+            "needs no credentials for this public data set, the fallback, the kaggle API, needs "
+            "them (kaggle.json from kaggle.com > Settings > API in ~/.kaggle/, or "
+            "KAGGLE_USERNAME and KAGGLE_KEY); "
             "(2) download the zip from "
             f"https://www.kaggle.com/datasets/{KAGGLE_DATASET} and save it as {self.archive} "
             f"(ganlab unpacks it); (3) unpack it yourself so the PNGs are in "
@@ -86,11 +104,26 @@ class BricksDataModule(ImageDataModule):
             if not self.download:
                 raise self.missing("download is off (data.download=false)")
             try:
-                log.info("downloading %s from Kaggle into %s", KAGGLE_DATASET, self.root)
+                self.fetch_with_kagglehub()
+                return
+            except KaggleUnavailable as failure:
+                hub_failure = str(failure)
+            log.info("%s; downloading the zip with the Kaggle API into %s", hub_failure, self.root)
+            try:
                 download_zip(KAGGLE_DATASET, self.root)
-            except KaggleUnavailable as error:
-                raise self.missing(str(error)) from None
+            except KaggleUnavailable as failure:
+                raise self.missing(f"{hub_failure}; {failure}") from None
         self.unpack()
+
+    def fetch_with_kagglehub(self) -> None:
+        """The images from kagglehub's cache (unpacked there), linked or copied into the root."""
+        log.info("fetching %s with kagglehub", KAGGLE_DATASET)
+        cache = kagglehub_download(KAGGLE_DATASET)
+        found = dataset_folder(cache)
+        if found is None:
+            raise KaggleUnavailable(f"kagglehub's copy in {cache} holds no dataset/ folder of PNGs")
+        shutil.rmtree(self.image_folder, ignore_errors=True)
+        place_folder(found, self.image_folder)
 
     def unpack(self) -> None:
         """Unpack the zip into ROOT/lego-brick-images/, keeping its `dataset/` folder."""
@@ -100,8 +133,7 @@ class BricksDataModule(ImageDataModule):
             unpack_zip(self.archive, unpacked)
         except IncompleteArchive as error:
             raise self.missing(str(error)) from None
-        candidates = [unpacked / "dataset", *sorted(unpacked.glob("*/dataset"))]
-        found = next((c for c in candidates if c.is_dir() and any(c.glob("*.png"))), None)
+        found = dataset_folder(unpacked)
         if found is None:
             shutil.rmtree(unpacked, ignore_errors=True)
             raise self.missing(f"{self.archive} holds no dataset/ folder of PNGs")

@@ -1,10 +1,13 @@
-"""Fetching a Kaggle data set's zip with the `kaggle` Python API, and unpacking zips so that an
-interrupted unpack never looks like a complete data set.
+"""Fetching a Kaggle data set: its unpacked files with `kagglehub` (a public data set needs no
+credentials), or its zip with the `kaggle` Python API (which always needs them); and placing
+files so that an interrupted unpack or copy never looks like a complete data set.
 
-`kaggle_api()` is the one place that talks to Kaggle's client (tests replace it).
+`kagglehub_module()` and `kaggle_api()` are the only places that touch Kaggle's clients (tests
+replace them).
 """
 
 import io
+import os
 import shutil
 import zipfile
 from contextlib import redirect_stderr, redirect_stdout
@@ -19,6 +22,26 @@ class KaggleUnavailable(Exception):
 
 class IncompleteArchive(Exception):
     """A zip that cannot be read to the end: a partial download."""
+
+
+def kagglehub_module() -> Any:
+    """The `kagglehub` package."""
+    import kagglehub
+
+    return kagglehub
+
+
+def kagglehub_download(dataset: str) -> Path:
+    """The folder of `owner/name`'s unpacked files in kagglehub's cache (downloaded there when
+    missing); kagglehub shows its own progress."""
+    try:
+        return Path(kagglehub_module().dataset_download(dataset))
+    except ImportError:
+        raise KaggleUnavailable("kagglehub is not installed (pip install kagglehub)") from None
+    except Exception as error:
+        raise KaggleUnavailable(
+            f"kagglehub could not fetch {dataset} ({type(error).__name__}: {error})"
+        ) from None
 
 
 def kaggle_api() -> Any:
@@ -67,4 +90,22 @@ def unpack_zip(archive: Path, destination: Path) -> None:
             f"{archive} is incomplete or corrupt ({type(error).__name__}: {error}): delete it "
             "and download it again"
         ) from None
+    partial.rename(destination)
+
+
+def link_or_copy(source: str, destination: str) -> None:
+    """A hard link where the file system allows one (no second copy on disk), else a copy."""
+    try:
+        os.link(source, destination)
+    except OSError:
+        shutil.copy2(source, destination)
+
+
+def place_folder(source: Path, destination: Path) -> None:
+    """Copy `source` to `destination` (which must not exist yet) through a `.partial` folder
+    renamed at the end; `source` is left as it is (it may be a download cache)."""
+    partial = destination.with_name(destination.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(source, partial, copy_function=link_or_copy)
     partial.rename(destination)

@@ -1,7 +1,11 @@
 """The TensorFlow DCGAN tutorial's MNIST networks (tensorflow.org/tutorials/generative/dcgan).
 
 The generator starts from a (size/4)×(size/4)×256 map, so any size divisible by 4 works;
-28×28 is the tutorial's. LeakyReLU's slope defaults to Keras' 0.3.
+28×28 is the tutorial's. LeakyReLU's slope defaults to Keras' 0.3. The options (init, batch
+norm settings, activation, norm, bias) default to ganlab's original networks: PyTorch's
+initialisation and batch-norm settings, no biases in the generator and biases everywhere in
+the discriminator (the tutorial's `use_bias=False` and Keras' default). `bias` switches every
+layer of a network at once, as Keras' `use_bias` does.
 """
 
 import torch
@@ -9,14 +13,15 @@ from torch import nn
 
 from ganlab.nets.conditioning import LabelPlanes, LabelVector, check_labels
 from ganlab.nets.image_conv import image_conv2d, image_conv_transpose2d
-from ganlab.nets.layers import check_image_shape, dropout_layer, norm2d
+from ganlab.nets.init import check_init, initialise
+from ganlab.nets.layers import Norm, activation_layer, check_image_shape, dropout_layer
 
 
 def _check_size(size: int) -> int:
     if size % 4 != 0 or size < 8:
         raise ValueError(
-            f"the dcgan28 networks need an image size divisible by 4 (e.g. 28), got {size}; "
-            "use model/net=dcgan64 for power-of-two sizes such as 64"
+            f"the dcgan28 networks need an image size divisible by 4 and >= 8 (e.g. 28, 32, "
+            f"64), got {size}; the fully connected networks (model/net=mlp) take any size"
         )
     return size // 4
 
@@ -30,30 +35,40 @@ class Generator(nn.Module):
         label_mode: str = "onehot",
         negative_slope: float = 0.3,
         cpu_tricks: bool = True,
+        activation: str = "leaky_relu",
+        norm: str = "batch",
+        bn_momentum: float = 0.1,
+        bn_eps: float = 1e-5,
+        bias: bool = False,
+        init: str = "default",
     ):
         super().__init__()
         channels, size, _ = check_image_shape(image_shape)
         self.start = _check_size(size)
+        check_init(init)
+        norms = Norm(norm, bn_momentum, bn_eps)
         self.num_classes = num_classes
         self.labels = LabelVector(num_classes, label_mode) if num_classes else None
         in_dim = latent_dim + (self.labels.dim if self.labels else 0)
+        features = self.start * self.start * 256
         self.project = nn.Sequential(
-            nn.Linear(in_dim, self.start * self.start * 256, bias=False),
-            nn.BatchNorm1d(self.start * self.start * 256),
-            nn.LeakyReLU(negative_slope),
+            nn.Linear(in_dim, features, bias=bias),
+            norms.layer1d(features),
+            activation_layer(activation, negative_slope),
         )
         self.upsample = nn.Sequential(
-            nn.ConvTranspose2d(256, 128, 5, stride=1, padding=2, bias=False),
-            nn.BatchNorm2d(128),
-            nn.LeakyReLU(negative_slope),
-            nn.ConvTranspose2d(128, 64, 5, stride=2, padding=2, output_padding=1, bias=False),
-            nn.BatchNorm2d(64),
-            nn.LeakyReLU(negative_slope),
+            nn.ConvTranspose2d(256, 128, 5, stride=1, padding=2, bias=bias),
+            norms.layer2d(128),
+            activation_layer(activation, negative_slope),
+            nn.ConvTranspose2d(128, 64, 5, stride=2, padding=2, output_padding=1, bias=bias),
+            norms.layer2d(64),
+            activation_layer(activation, negative_slope),
             image_conv_transpose2d(
-                cpu_tricks, 64, channels, 5, stride=2, padding=2, output_padding=1, bias=False
+                cpu_tricks, 64, channels, 5, stride=2, padding=2, output_padding=1, bias=bias
             ),
             nn.Tanh(),
         )
+        initialise(self, init)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(labels, self.num_classes)
@@ -75,24 +90,31 @@ class Discriminator(nn.Module):
         norm: str = "none",
         negative_slope: float = 0.3,
         cpu_tricks: bool = True,
+        bn_momentum: float = 0.1,
+        bn_eps: float = 1e-5,
+        bias: bool = True,
+        init: str = "default",
     ):
         super().__init__()
         channels, size, _ = check_image_shape(image_shape)
         start = _check_size(size)
+        check_init(init)
+        norms = Norm(norm, bn_momentum, bn_eps)
         self.num_classes = num_classes
         self.labels = LabelPlanes(num_classes, label_mode) if num_classes else None
         in_channels = channels + (self.labels.channels if self.labels else 0)
         self.features = nn.Sequential(
-            image_conv2d(cpu_tricks, in_channels, 64, 5, stride=2, padding=2),
+            image_conv2d(cpu_tricks, in_channels, 64, 5, stride=2, padding=2, bias=bias),
             nn.LeakyReLU(negative_slope),
             dropout_layer(dropout, cpu_tricks),
-            nn.Conv2d(64, 128, 5, stride=2, padding=2),
-            norm2d(norm, 128),
+            nn.Conv2d(64, 128, 5, stride=2, padding=2, bias=bias),
+            norms.layer2d(128),
             nn.LeakyReLU(negative_slope),
             dropout_layer(dropout, cpu_tricks),
             nn.Flatten(),
         )
-        self.classify = nn.Linear(128 * start * start, 1)
+        self.classify = nn.Linear(128 * start * start, 1, bias=bias)
+        initialise(self, init)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(labels, self.num_classes)

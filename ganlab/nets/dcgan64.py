@@ -1,6 +1,16 @@
 """The Radford et al. DCGAN networks as the Generative Deep Learning book builds them for
 64×64 LEGO bricks and CelebA faces: 4×4 (transposed) convolutions with stride 2, batch norm,
-LeakyReLU 0.2; any power-of-two size ≥ 32 and 1 or 3 channels.
+LeakyReLU 0.2; 1 or 3 channels.
+
+Sizes: the generator grows a base map of 3 to 7 pixels by stride-2 steps, the discriminator
+shrinks the image back to it, and the base map's own size is the kernel of the generator's
+first and the discriminator's last layer (4×4 for powers of two, as the book; 7×7 for 28×28
+MNIST). Any size base·2^k with k >= 2 works: 12, 16, 20, 24, 28, 32, 40, 48, 56, 64, 80, ….
+
+Options (init, batch-norm settings, activation, norm, bias) default to ganlab's original
+networks. `bias: true` gives a bias to every layer no normalisation follows (a bias before a
+normalisation is redundant, so it is never kept); `bias: false` leaves every bias out, as the
+book does.
 """
 
 import itertools
@@ -11,17 +21,30 @@ from torch import nn
 
 from ganlab.nets.conditioning import LabelPlanes, LabelVector, check_labels
 from ganlab.nets.image_conv import image_conv2d, image_conv_transpose2d
-from ganlab.nets.layers import check_image_shape, dropout_layer, norm2d
+from ganlab.nets.init import check_init, initialise
+from ganlab.nets.layers import Norm, activation_layer, check_image_shape, dropout_layer
+
+BASE_MAPS = range(3, 8)
+"""The base map sizes the stride-2 stack may start from (or end at)."""
+MIN_STEPS = 2
 
 
-def _widths(size: int, base: int, cap: int) -> list[int]:
-    """Channel widths from the 4×4 map up to size/2: base at size/2, doubling per halving."""
-    if size < 32 or 2 ** int(math.log2(size)) != size:
-        raise ValueError(
-            f"the dcgan64 networks need a power-of-two image size >= 32 (e.g. 64), got {size}; "
-            "use model/net=dcgan28 for 28x28 images"
-        )
-    steps = int(math.log2(size)) - 2
+def base_map(size: int) -> tuple[int, int]:
+    """(base, k) with size = base·2^k, k >= 2 and the smallest base in 3..7 (the most
+    stride-2 steps): 4 for powers of two, 7 for 28, 3 for 48 or 96."""
+    for base in BASE_MAPS:
+        steps = round(math.log2(size / base)) if size >= base else 0
+        if steps >= MIN_STEPS and base * 2**steps == size:
+            return base, steps
+    raise ValueError(
+        f"the dcgan64 networks need an image size base·2^k with base 3 to 7 and k >= 2 "
+        f"(e.g. 16, 28, 32, 48, 64, 128), got {size}; model/net=dcgan28 takes any multiple "
+        f"of 4 >= 8, model/net=mlp any size"
+    )
+
+
+def _widths(steps: int, base: int, cap: int) -> list[int]:
+    """Channel widths from the base map up to size/2: base at size/2, doubling per halving."""
     return [min(base * 2 ** (steps - 1 - i), cap) for i in range(steps)]
 
 
@@ -36,29 +59,42 @@ class Generator(nn.Module):
         max_channels: int = 512,
         negative_slope: float = 0.2,
         cpu_tricks: bool = True,
+        activation: str = "leaky_relu",
+        norm: str = "batch",
+        bn_momentum: float = 0.1,
+        bn_eps: float = 1e-5,
+        bias: bool = True,
+        init: str = "default",
     ):
         super().__init__()
         channels, size, _ = check_image_shape(image_shape)
-        widths = _widths(size, base_channels, max_channels)
+        start, steps = base_map(size)
+        widths = _widths(steps, base_channels, max_channels)
+        check_init(init)
+        norms = Norm(norm, bn_momentum, bn_eps)
+        hidden_bias = bias and norm == "none"
         self.num_classes = num_classes
         self.labels = LabelVector(num_classes, label_mode) if num_classes else None
         in_dim = latent_dim + (self.labels.dim if self.labels else 0)
         layers: list[nn.Module] = [
-            nn.ConvTranspose2d(in_dim, widths[0], 4, stride=1, padding=0, bias=False),
-            nn.BatchNorm2d(widths[0]),
-            nn.LeakyReLU(negative_slope),
+            nn.ConvTranspose2d(in_dim, widths[0], start, stride=1, padding=0, bias=hidden_bias),
+            norms.layer2d(widths[0]),
+            activation_layer(activation, negative_slope),
         ]
         for w_in, w_out in itertools.pairwise(widths):
             layers += [
-                nn.ConvTranspose2d(w_in, w_out, 4, stride=2, padding=1, bias=False),
-                nn.BatchNorm2d(w_out),
-                nn.LeakyReLU(negative_slope),
+                nn.ConvTranspose2d(w_in, w_out, 4, stride=2, padding=1, bias=hidden_bias),
+                norms.layer2d(w_out),
+                activation_layer(activation, negative_slope),
             ]
         layers += [
-            image_conv_transpose2d(cpu_tricks, widths[-1], channels, 4, stride=2, padding=1),
+            image_conv_transpose2d(
+                cpu_tricks, widths[-1], channels, 4, stride=2, padding=1, bias=bias
+            ),
             nn.Tanh(),
         ]
         self.net = nn.Sequential(*layers)
+        initialise(self, init)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(labels, self.num_classes)
@@ -82,27 +118,35 @@ class Discriminator(nn.Module):
         dropout: float = 0.3,
         negative_slope: float = 0.2,
         cpu_tricks: bool = True,
+        bn_momentum: float = 0.1,
+        bn_eps: float = 1e-5,
+        bias: bool = True,
+        init: str = "default",
     ):
         super().__init__()
         channels, size, _ = check_image_shape(image_shape)
-        widths = list(reversed(_widths(size, base_channels, max_channels)))
+        end, steps = base_map(size)
+        widths = list(reversed(_widths(steps, base_channels, max_channels)))
+        check_init(init)
+        norms = Norm(norm, bn_momentum, bn_eps)
         self.num_classes = num_classes
         self.labels = LabelPlanes(num_classes, label_mode) if num_classes else None
         in_channels = channels + (self.labels.channels if self.labels else 0)
         layers: list[nn.Module] = [
-            image_conv2d(cpu_tricks, in_channels, widths[0], 4, stride=2, padding=1),
+            image_conv2d(cpu_tricks, in_channels, widths[0], 4, stride=2, padding=1, bias=bias),
             nn.LeakyReLU(negative_slope),
             dropout_layer(dropout, cpu_tricks),
         ]
         for w_in, w_out in itertools.pairwise(widths):
             layers += [
-                nn.Conv2d(w_in, w_out, 4, stride=2, padding=1, bias=norm == "none"),
-                norm2d(norm, w_out),
+                nn.Conv2d(w_in, w_out, 4, stride=2, padding=1, bias=bias and norm == "none"),
+                norms.layer2d(w_out),
                 nn.LeakyReLU(negative_slope),
                 dropout_layer(dropout, cpu_tricks),
             ]
-        layers += [nn.Conv2d(widths[-1], 1, 4, stride=1, padding=0), nn.Flatten()]
+        layers += [nn.Conv2d(widths[-1], 1, end, stride=1, padding=0, bias=bias), nn.Flatten()]
         self.net = nn.Sequential(*layers)
+        initialise(self, init)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(labels, self.num_classes)

@@ -1,35 +1,68 @@
 """Small building blocks shared by the network families."""
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
 NORMS = ("none", "batch", "layer", "instance")
+ACTIVATIONS = ("relu", "leaky_relu")
 
 
-def norm2d(kind: str, channels: int) -> nn.Module:
-    """A 2-D normalisation layer by name; WGAN-GP critics must not use batch norm (the
-    penalty is per sample), so they take 'layer', 'instance' or 'none'."""
-    if kind == "batch":
-        return nn.BatchNorm2d(channels)
-    if kind == "layer":
-        return nn.GroupNorm(1, channels)
-    if kind == "instance":
-        return nn.InstanceNorm2d(channels, affine=True)
-    if kind == "none":
+@dataclass(frozen=True)
+class Norm:
+    """A network's normalisation choice: the kind, and batch norm's settings in PyTorch's
+    convention (running = (1 - momentum)·running + momentum·batch). Keras' BatchNormalization
+    (momentum m, epsilon 1e-3 by default) is momentum 1 - m here: the book's 0.9 is 0.1,
+    Keras' default 0.99 is 0.01."""
+
+    kind: str = "batch"
+    momentum: float = 0.1
+    eps: float = 1e-5
+
+    def __post_init__(self) -> None:
+        if self.kind not in NORMS:
+            raise ValueError(f"norm must be one of {NORMS}, got {self.kind!r}")
+        if not 0 <= self.momentum <= 1:
+            raise ValueError(f"bn_momentum must be in [0, 1] (PyTorch's), got {self.momentum}")
+        if not self.eps > 0:
+            raise ValueError(f"bn_eps must be > 0, got {self.eps}")
+
+    def layer2d(self, channels: int) -> nn.Module:
+        """A 2-D normalisation layer; WGAN-GP critics must not use batch norm (the penalty is
+        per sample), so they take 'layer', 'instance' or 'none'."""
+        if self.kind == "batch":
+            return nn.BatchNorm2d(channels, eps=self.eps, momentum=self.momentum)
+        if self.kind == "layer":
+            return nn.GroupNorm(1, channels)
+        if self.kind == "instance":
+            return nn.InstanceNorm2d(channels, affine=True)
         return nn.Identity()
-    raise ValueError(f"norm must be one of {NORMS}, got {kind!r}")
+
+    def layer1d(self, features: int) -> nn.Module:
+        """A normalisation layer for fully connected features ('instance' has no meaning on a
+        vector, so it is refused)."""
+        if self.kind == "batch":
+            return nn.BatchNorm1d(features, eps=self.eps, momentum=self.momentum)
+        if self.kind == "layer":
+            return nn.LayerNorm(features)
+        if self.kind == "none":
+            return nn.Identity()
+        raise ValueError(
+            f"norm must be one of ('none', 'batch', 'layer') on fully connected features, "
+            f"got {self.kind!r}"
+        )
 
 
-def norm1d(kind: str, features: int) -> nn.Module:
-    """A normalisation layer for fully connected features by name ('instance' has no meaning
-    on a vector, so it is refused)."""
-    if kind == "batch":
-        return nn.BatchNorm1d(features)
-    if kind == "layer":
-        return nn.LayerNorm(features)
-    if kind == "none":
-        return nn.Identity()
-    raise ValueError(f"norm must be one of ('none', 'batch', 'layer'), got {kind!r}")
+def activation_layer(name: str, negative_slope: float = 0.2) -> nn.Module:
+    """The hidden layers' nonlinearity by name: 'relu' (the PyTorch DCGAN tutorial's
+    generator) or 'leaky_relu' with its slope (Keras' LeakyReLU() default is 0.3, PyTorch's
+    0.01: ganlab always passes the slope)."""
+    if name == "relu":
+        return nn.ReLU()
+    if name == "leaky_relu":
+        return nn.LeakyReLU(negative_slope)
+    raise ValueError(f"activation must be one of {ACTIVATIONS}, got {name!r}")
 
 
 def check_image_shape(image_shape: tuple[int, int, int] | list[int]) -> tuple[int, int, int]:

@@ -9,6 +9,7 @@ discriminator). That layer matters in practice: concatenated directly, a 10-valu
 vector is a small signal beside 100 noise values or 784 pixels at initialisation, and the
 pair learns to use it far more slowly. With num_classes=0 both networks are the plain
 unconditional MLP GAN. Any (C, H, W) works: the size only sets the width of the image layer.
+The options (init, batch-norm settings, the generator's activation) default to PyTorch's.
 """
 
 from collections.abc import Sequence
@@ -17,13 +18,19 @@ import torch
 from torch import nn
 
 from ganlab.nets.conditioning import LabelVector, check_labels
-from ganlab.nets.layers import check_image_shape, norm1d
+from ganlab.nets.init import check_init, initialise
+from ganlab.nets.layers import Norm, activation_layer, check_image_shape
 
 
 def hidden_layers(
-    in_features: int, widths: Sequence[int], norm: str, dropout: float, negative_slope: float
+    in_features: int,
+    widths: Sequence[int],
+    norm: Norm,
+    dropout: float,
+    activation: str,
+    negative_slope: float,
 ) -> nn.Sequential:
-    """Linear → norm → LeakyReLU (→ dropout) per width; bias off where batch norm follows."""
+    """Linear → norm → activation (→ dropout) per width; bias off where batch norm follows."""
     widths = [int(w) for w in widths]
     if not widths or min(widths) < 1:
         raise ValueError(f"the MLP hidden widths must be a non-empty list of sizes >= 1: {widths}")
@@ -32,9 +39,9 @@ def hidden_layers(
     layers: list[nn.Module] = []
     for width in widths:
         layers += [
-            nn.Linear(in_features, width, bias=norm != "batch"),
-            norm1d(norm, width),
-            nn.LeakyReLU(negative_slope),
+            nn.Linear(in_features, width, bias=norm.kind != "batch"),
+            norm.layer1d(width),
+            activation_layer(activation, negative_slope),
         ]
         if dropout:
             layers.append(nn.Dropout(dropout))
@@ -73,9 +80,14 @@ class Generator(nn.Module):
         norm: str = "batch",
         dropout: float = 0.0,
         negative_slope: float = 0.2,
+        activation: str = "leaky_relu",
+        bn_momentum: float = 0.1,
+        bn_eps: float = 1e-5,
+        init: str = "default",
     ):
         super().__init__()
         self.image_shape = check_image_shape(image_shape)
+        check_init(init)
         self.num_classes = num_classes
         self.labels = (
             LabelInput(num_classes, label_mode, label_features, negative_slope)
@@ -83,9 +95,11 @@ class Generator(nn.Module):
             else None
         )
         in_features = latent_dim + (self.labels.dim if self.labels else 0)
-        self.body = hidden_layers(in_features, hidden, norm, dropout, negative_slope)
+        norms = Norm(norm, bn_momentum, bn_eps)
+        self.body = hidden_layers(in_features, hidden, norms, dropout, activation, negative_slope)
         pixels = self.image_shape[0] * self.image_shape[1] * self.image_shape[2]
         self.image = nn.Sequential(nn.Linear(int(hidden[-1]), pixels), nn.Tanh())
+        initialise(self, init)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(labels, self.num_classes)
@@ -107,9 +121,13 @@ class Discriminator(nn.Module):
         norm: str = "none",
         dropout: float = 0.3,
         negative_slope: float = 0.2,
+        bn_momentum: float = 0.1,
+        bn_eps: float = 1e-5,
+        init: str = "default",
     ):
         super().__init__()
         channels, height, width = check_image_shape(image_shape)
+        check_init(init)
         self.num_classes = num_classes
         self.labels = (
             LabelInput(num_classes, label_mode, label_features, negative_slope)
@@ -117,8 +135,10 @@ class Discriminator(nn.Module):
             else None
         )
         in_features = channels * height * width + (self.labels.dim if self.labels else 0)
-        self.body = hidden_layers(in_features, hidden, norm, dropout, negative_slope)
+        norms = Norm(norm, bn_momentum, bn_eps)
+        self.body = hidden_layers(in_features, hidden, norms, dropout, "leaky_relu", negative_slope)
         self.classify = nn.Linear(int(hidden[-1]), 1)
+        initialise(self, init)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(labels, self.num_classes)

@@ -12,8 +12,9 @@ moment leaves the previous checkpoint intact; a failed write also says so in one
 import contextlib
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import torch
 from fsspec.implementations.local import LocalFileSystem
@@ -58,6 +59,11 @@ def atomic_torch_save(obj: Any, path: str | os.PathLike) -> None:
 
 
 def write_then_rename(obj: Any, path: Path) -> None:
+    write_atomically(path, lambda file: torch.save(obj, file))
+
+
+def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Call `write` on a temporary file next to `path`, sync it, then rename it over `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     for stale in path.parent.glob(f"{temp_prefix(path)}*{TEMP_SUFFIX}"):
         stale.unlink(missing_ok=True)  # left by a process killed while saving
@@ -65,7 +71,7 @@ def write_then_rename(obj: Any, path: Path) -> None:
     try:
         # 0o666 minus the umask: the permissions a plain open() would give
         with open(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb") as file:
-            torch.save(obj, file)
+            write(file)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temp, path)

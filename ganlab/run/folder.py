@@ -8,7 +8,9 @@ composed and before the folder is touched. It refuses
 - a folder that cannot be created or written;
 - a new run in a folder that already holds something (a finished or crashed run): only a run
   that continues it (`resume=true`, or a `ckpt_path` inside it) may use it;
-- `resume=true` on a folder without a `checkpoints/last.ckpt`.
+- `resume=true` on a folder without a `checkpoints/last.ckpt`;
+- a checkpoint to continue that names code outside the trusted prefixes
+  (`ganlab.run.checkpoint`): refused before Hydra writes anything.
 
 It also records which of Hydra's own files existed, so that when the task then stops on a
 usage error, `undo_run_folder` restores them (or removes the folder this run created):
@@ -18,6 +20,7 @@ processes that join rank 0's run under DDP or SLURM.
 """
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from ganlab.errors import UsageError
+from ganlab.run.checkpoint import read_checkpoint
 from ganlab.run.cli import exit_with
 from ganlab.run.resume import checkpoint_to_resume
 
@@ -73,10 +77,14 @@ def is_inside(path: str | None, folder: Path) -> bool:
     return path is not None and Path(path).expanduser().resolve().is_relative_to(folder)
 
 
-def check_run_folder(folder: Path, resume: bool, ckpt_path: str | None) -> None:
+def check_run_folder(
+    folder: Path, resume: bool, ckpt_path: str | None, trusted_prefixes: Sequence[str] = ()
+) -> None:
     """Refuse a folder this run must not use (see the module docstring)."""
     check_writable(folder)
-    checkpoint_to_resume(resume, ckpt_path, folder)
+    checkpoint = checkpoint_to_resume(resume, ckpt_path, folder)
+    if checkpoint is not None:
+        read_checkpoint(checkpoint, trusted_prefixes)
     continuing = resume or is_inside(ckpt_path, folder)
     if folder.is_dir() and any(folder.iterdir()) and not continuing:
         held = sorted(p.name for p in folder.iterdir())
@@ -116,7 +124,12 @@ class RunFolderGuard(Callback):
             return
         folder = Path(config.hydra.run.dir).expanduser().resolve()
         try:
-            check_run_folder(folder, bool(config.get("resume")), config.get("ckpt_path"))
+            check_run_folder(
+                folder,
+                bool(config.get("resume")),
+                config.get("ckpt_path"),
+                config.get("trusted_prefixes") or (),
+            )
         except UsageError as error:
             exit_with(error)
         before_this_run = snapshot(

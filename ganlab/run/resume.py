@@ -8,10 +8,12 @@ checkpoint: Lightning would otherwise load the old optimizer state (learning rat
 over the new settings without a word. These checks turn every mismatch into one line.
 """
 
+import inspect
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from hydra.utils import get_object
 from lightning.pytorch import LightningModule
 from omegaconf import DictConfig
 
@@ -69,13 +71,27 @@ def plain(value: Any) -> Any:
     return value
 
 
+def added_at_its_default(saved: dict, current: dict, key: str) -> bool:
+    """Whether `key` is an option newer than the checkpoint, set to the default of the
+    constructor `current` names (`_target_`): the checkpoint's object was built with that
+    value, so a run written before a network option existed resumes."""
+    if key in saved or not isinstance(current.get("_target_"), str):
+        return False
+    try:
+        parameters = inspect.signature(get_object(current["_target_"])).parameters
+    except (ImportError, AttributeError, ValueError, TypeError):
+        return False
+    default = parameters[key].default if key in parameters else inspect.Parameter.empty
+    return default is not inspect.Parameter.empty and default == current[key]
+
+
 def differences(saved: Any, current: Any, prefix: str = "") -> list[str]:
     """`key: saved -> current` for every leaf that differs."""
     if isinstance(saved, dict) and isinstance(current, dict):
         return [
             line
             for key in sorted(set(saved) | set(current))
-            if key not in SPEED_ONLY
+            if key not in SPEED_ONLY and not added_at_its_default(saved, current, key)
             for line in differences(saved.get(key), current.get(key), f"{prefix}{key}.")
         ]
     if saved == current:

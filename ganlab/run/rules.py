@@ -10,6 +10,7 @@ All of it runs before data is loaded or a file is written.
 """
 
 import importlib
+import importlib.util
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -22,9 +23,12 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from ganlab.callbacks.divergence import ON_DIVERGENCE
 from ganlab.errors import UsageError, one_line
+from ganlab.run.trust import registered_prefixes
 from ganlab.run.values import ABSENT, Declared, Rule, at_least, check_rules, is_int
 
 BAD_ARGUMENTS = r"unexpected keyword|missing \d+ required"
+LOGGER_PACKAGES = {"WandbLogger": "wandb", "MLFlowLogger": "mlflow"}
+"""Loggers whose package is an optional extra of ganlab (`pip install 'ganlab[wandb]'`)."""
 
 
 def valid_devices(value: Any) -> bool:
@@ -122,7 +126,9 @@ def check_config(cfg: DictConfig) -> None:
         owner = owner_of(cfg, key)
         if owner is not None:
             owner.check_values(ComposedValues(OmegaConf.select(cfg, key)), f"{key}.")
+    registered_prefixes(cfg.get("trusted_prefixes"))
     check_accelerator(cfg)
+    check_logger_packages(cfg)
 
 
 def check_accelerator(cfg: DictConfig) -> None:
@@ -141,6 +147,21 @@ def check_accelerator(cfg: DictConfig) -> None:
         raise UsageError(
             f"trainer.devices={devices} but only {available} CUDA GPU(s) are visible: "
             f"lower trainer.devices (or use trainer.devices=-1 for all)"
+        )
+
+
+def check_logger_packages(cfg: DictConfig) -> None:
+    """A logger whose package is not installed is named before anything is written."""
+    for name, logger in (cfg.get("logger") or {}).items():
+        target = str((logger or {}).get("_target_", ""))
+        package = LOGGER_PACKAGES.get(target.rpartition(".")[2])
+        if package is None or importlib.util.find_spec(package) is not None:
+            continue
+        offline = "; WANDB_MODE=offline then logs without an account" if package == "wandb" else ""
+        raise UsageError(
+            f"logger.{name} needs the {package} package, which is not installed: "
+            f"pip install 'ganlab[{package}]'{offline}; or choose another logger "
+            f"(logger=tensorboard, logger=csv)"
         )
 
 

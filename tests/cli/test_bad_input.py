@@ -122,9 +122,10 @@ ROWS = [
     ),
     Row(
         "image_size_vs_family",
-        lambda p: ["data.image_size=28"],
-        "cannot build the networks for images (1, 28, 28): the dcgan64 networks need a "
-        "power-of-two image size >= 32",
+        lambda p: ["data.image_size=36"],
+        "cannot build the networks for images (1, 36, 36): the dcgan64 networks need an "
+        "image size base·2^k with base 3 to 7 and k >= 2 (e.g. 16, 28, 32, 48, 64, 128), got "
+        "36; model/net=dcgan28 takes any multiple of 4 >= 8, model/net=mlp any size",
     ),
     Row(
         "n_critic",

@@ -23,7 +23,8 @@ def grid_size(path):
 
 def generate_in_process(ckpt, tmp_path, *overrides):
     with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
-        cfg = compose("generate", overrides=[f"ckpt={ckpt}", f"out={tmp_path}/s.npz", *overrides])
+        overrides = [f"ckpt_path={ckpt}", f"out={tmp_path}/s.npz", *overrides]
+        cfg = compose("generate", overrides=overrides)
     generate(cfg)
     with np.load(tmp_path / "s.npz") as data:
         return {key: data[key] for key in data.files}
@@ -32,7 +33,7 @@ def generate_in_process(ckpt, tmp_path, *overrides):
 @pytest.fixture(scope="module")
 def cli_run(dcgan_run):
     ckpt = dcgan_run / "checkpoints" / "last.ckpt"
-    result = run_cli("ganlab.generate", f"ckpt={ckpt}", "n=20", "interpolate=5", "pairs=3")
+    result = run_cli("ganlab.generate", f"ckpt_path={ckpt}", "n=20", "interpolate=5", "pairs=3")
     assert result.returncode == 0, result.stderr[-3000:]
     return result, dcgan_run / "generated"
 
@@ -149,5 +150,6 @@ def test_cli_error_is_one_line_exit_2_and_writes_nothing(tmp_path):
 def test_help_describes_the_keys():
     result = run_cli("ganlab.generate", "--help")
     assert result.returncode == 0
-    for key in ("ckpt:", "interpolate:", "label:", "mode: sample"):
+    keys = ("ckpt_path:", "ckpt:", "trusted_prefixes: []", "interpolate:", "label:", "mode: sample")
+    for key in keys:
         assert key in result.stdout

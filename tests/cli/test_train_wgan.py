@@ -174,7 +174,7 @@ def test_a_bad_value_stops_the_cli_with_one_message(data_root, tmp_path):
         (["model=wgan_gp", "data=celeba", "model.gp_weight=-1"], "model.gp_weight"),
         (["model=wgan", "data=celeba", "model.clip_value=0"], "model.clip_value must be > 0"),
         (["model=wgan_gp", "data=celeba", "data.condition_on=Blonde"], "no attribute 'Blonde'"),
-        (["model=wgan_gp", "data=bricks", "data.image_size=48"], "power-of-two image size"),
+        (["model=wgan_gp", "data=bricks", "data.image_size=36"], "got 36; model/net=dcgan28"),
         (["model=wgan", "data=folder", "data.path=EMPTY"], "no images under"),
     ],
 )

@@ -1,9 +1,11 @@
-"""`python -m ganlab.train ARGS` inside the test process: the same entry point (`cli.run(main)`),
-argument parsing, Hydra composition, callbacks and exit codes, without paying for a fresh
-interpreter and the torch/Lightning imports on every bad-input row."""
+"""`python -m ganlab.train ARGS` (or another entry point) inside the test process: the same
+entry point (`cli.run(main)`), argument parsing, Hydra composition, callbacks and exit codes,
+without paying for a fresh interpreter and the torch/Lightning imports on every bad-input row."""
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from hydra.core.global_hydra import GlobalHydra
@@ -34,13 +36,20 @@ class Result:
 
 def train_in_process(*args: str, capsys: pytest.CaptureFixture | None = None) -> Result:
     """Run the training CLI with `args`; stderr is captured when `capsys` is given."""
+    return cli_in_process(main, "ganlab.train", *args, capsys=capsys)
+
+
+def cli_in_process(
+    entry: Callable[[], Any], prog: str, *args: str, capsys: pytest.CaptureFixture | None = None
+) -> Result:
+    """Run an entry point's `@hydra.main` function as `prog args...` would."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(sys, "argv", ["ganlab.train", *args])
+        patch.setattr(sys, "argv", [prog, *args])
         patch.delenv("HYDRA_FULL_ERROR", raising=False)
         if capsys is not None:
             capsys.readouterr()
         try:
-            cli.run(main)
+            cli.run(entry)
             code = 0
         except SystemExit as exit:
             code = exit.code if isinstance(exit.code, int) else 1

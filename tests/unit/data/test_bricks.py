@@ -1,3 +1,4 @@
+import sys
 from pathlib import Path
 
 import pytest
@@ -5,6 +6,7 @@ import torch
 
 from ganlab.data import kaggle
 from ganlab.data.bricks import BricksDataModule, brick_type
+from ganlab.data.kaggle import kagglehub_module as real_kagglehub_module
 from ganlab.errors import DataNotFoundError
 from tests.helpers.layouts import BRICK_TYPES, brick_files, write_bricks, write_zip
 
@@ -20,6 +22,24 @@ class FakeKaggleApi:
     def dataset_download_files(self, dataset, path=None, quiet=True, unzip=False, **_):
         self.calls.append((dataset, path, unzip))
         write_zip(Path(path) / f"{dataset.split('/')[1]}.zip", self.files)
+
+
+class FakeKagglehub:
+    """Stands in for the kagglehub package: 'downloads' the data set unpacked into a cache
+    folder, the way the real one lays it out, and returns that folder."""
+
+    def __init__(self, cache: Path, files: dict[str, bytes]):
+        self.cache = cache
+        self.files = files
+        self.calls: list[str] = []
+
+    def dataset_download(self, handle: str) -> str:
+        self.calls.append(handle)
+        folder = self.cache / "datasets" / handle / "versions" / "1"
+        for name, data in self.files.items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_bytes(data)
+        return str(folder)
 
 
 def test_brick_type_comes_from_the_file_name():
@@ -63,6 +83,41 @@ def test_a_zip_in_the_root_is_unpacked_without_network(tmp_path):
     assert not list(tmp_path.glob("*.partial")) and not list(tmp_path.glob("*.unpacked"))
 
 
+def test_kagglehub_is_tried_first_and_its_files_are_used(tmp_path, monkeypatch):
+    hub = FakeKagglehub(tmp_path / "cache", brick_files(per_type=2))
+    api = FakeKaggleApi(brick_files(per_type=1))
+    monkeypatch.setattr(kaggle, "kagglehub_module", lambda: hub)
+    monkeypatch.setattr(kaggle, "kaggle_api", lambda: api)
+    datamodule = BricksDataModule(root=str(tmp_path / "data"), num_workers=0)
+    datamodule.setup()
+    assert hub.calls == ["joosthazelzet/lego-brick-images"] and api.calls == []
+    placed = sorted((tmp_path / "data" / "lego-brick-images" / "dataset").glob("*.png"))
+    assert len(placed) == 6 and datamodule.num_classes == 3 and len(datamodule.train_set) == 6
+    cached = tmp_path / "cache" / "datasets" / "joosthazelzet" / "lego-brick-images"
+    assert len(list(cached.glob("versions/1/dataset/*.png"))) == 6, "kagglehub's cache is kept"
+    assert not list((tmp_path / "data").glob("**/*.partial"))
+
+
+def test_a_kagglehub_failure_falls_back_to_the_kaggle_api(tmp_path, monkeypatch):
+    """kagglehub fails as offline (the tests' default): the Kaggle API's zip is used."""
+    api = FakeKaggleApi(brick_files(per_type=2))
+    monkeypatch.setattr(kaggle, "kaggle_api", lambda: api)
+    datamodule = BricksDataModule(root=str(tmp_path), num_workers=0)
+    datamodule.setup()
+    assert api.calls == [("joosthazelzet/lego-brick-images", str(tmp_path), False)]
+    assert len(datamodule.train_set) == 6
+
+
+def test_a_kagglehub_copy_without_the_images_falls_back_too(tmp_path, monkeypatch):
+    hub = FakeKagglehub(tmp_path / "cache", {"README.md": b"moved"})
+    api = FakeKaggleApi(brick_files(per_type=2))
+    monkeypatch.setattr(kaggle, "kagglehub_module", lambda: hub)
+    monkeypatch.setattr(kaggle, "kaggle_api", lambda: api)
+    datamodule = BricksDataModule(root=str(tmp_path / "data"), num_workers=0)
+    datamodule.setup()
+    assert hub.calls and api.calls and len(datamodule.train_set) == 6
+
+
 def test_kaggle_download_lands_where_the_loader_reads(tmp_path, monkeypatch):
     api = FakeKaggleApi(brick_files(per_type=2))
     monkeypatch.setattr(kaggle, "kaggle_api", lambda: api)
@@ -83,6 +138,8 @@ def test_missing_credentials_give_the_manual_steps(tmp_path, monkeypatch):
         datamodule.prepare_data()
     message = str(error.value)
     for text in (
+        "kagglehub could not fetch joosthazelzet/lego-brick-images (ConnectionError",
+        "kagglehub (pip install kagglehub) needs no credentials",
         "no usable Kaggle credentials",
         "kaggle.json",
         "KAGGLE_USERNAME",
@@ -121,3 +178,13 @@ def test_no_network_names_the_failure_and_the_manual_steps(tmp_path, monkeypatch
     assert "download of joosthazelzet/lego-brick-images failed (ConnectionError" in message
     assert str(tmp_path / "lego-brick-images.zip") in message
     assert not list(tmp_path.iterdir())
+
+
+def test_without_kagglehub_installed_the_kaggle_api_is_next(tmp_path, monkeypatch):
+    monkeypatch.setattr(kaggle, "kagglehub_module", real_kagglehub_module)
+    monkeypatch.setitem(sys.modules, "kagglehub", None)  # what `import` sees when it is absent
+    with pytest.raises(kaggle.KaggleUnavailable, match=r"kagglehub is not installed \(pip"):
+        kaggle.kagglehub_download("joosthazelzet/lego-brick-images")
+    api = FakeKaggleApi(brick_files(per_type=2))
+    monkeypatch.setattr(kaggle, "kaggle_api", lambda: api)
+    assert len(BricksDataModule(root=str(tmp_path), num_workers=0).index()) == 6

@@ -26,7 +26,7 @@ def test_dcgan28_is_the_tutorial_network():
     assert discriminator.classify.in_features == 128 * 7 * 7
 
 
-@pytest.mark.parametrize("size", [32, 64, 128])
+@pytest.mark.parametrize("size", [16, 28, 32, 64, 128])
 @pytest.mark.parametrize("channels", [1, 3])
 def test_dcgan64_shapes(size, channels):
     shape = (channels, size, size)
@@ -55,10 +55,26 @@ def test_critic_norms_have_no_batch_norm(norm):
     assert critic(torch.randn(2, 1, 32, 32)).shape == (2,)
 
 
-def test_unsupported_sizes_say_which_family_to_use():
-    with pytest.raises(ValueError, match="dcgan28"):
-        dcgan64.Generator(latent_dim=8, image_shape=(1, 28, 28))
-    with pytest.raises(ValueError, match="dcgan64"):
+@pytest.mark.parametrize(
+    ("size", "base", "steps"), [(28, 7, 2), (32, 4, 3), (64, 4, 4), (48, 3, 4), (20, 5, 2)]
+)
+def test_dcgan64_grows_the_smallest_base_map(size, base, steps):
+    assert dcgan64.base_map(size) == (base, steps)
+    generator = dcgan64.Generator(latent_dim=8, image_shape=(1, size, size), base_channels=4)
+    discriminator = dcgan64.Discriminator(image_shape=(1, size, size), base_channels=4)
+    # the base map is the kernel of the generator's first and the discriminator's last layer
+    assert generator.net[0].kernel_size == (base, base)
+    assert discriminator.net[-2].kernel_size == (base, base)
+    strided = [m for m in generator.modules() if getattr(m, "stride", None) == (2, 2)]
+    assert len(strided) == steps
+
+
+def test_unsupported_sizes_say_which_sizes_work():
+    with pytest.raises(ValueError, match=r"got 36; model/net=dcgan28 takes any multiple of 4"):
+        dcgan64.Generator(latent_dim=8, image_shape=(1, 36, 36))
+    with pytest.raises(ValueError, match=r"\(e\.g\. 16, 28, 32, 48, 64, 128\), got 8"):
+        dcgan64.Discriminator(image_shape=(1, 8, 8))
+    with pytest.raises(ValueError, match=r"divisible by 4 and >= 8.*got 30.*model/net=mlp"):
         dcgan28.Discriminator(image_shape=(1, 30, 30))
     with pytest.raises(ValueError, match="1 or 3 channels"):
         dcgan28.Generator(latent_dim=8, image_shape=(2, 28, 28))

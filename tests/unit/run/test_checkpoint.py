@@ -1,0 +1,238 @@
+"""The one checkpoint reader: a checkpoint is data. Files that would run code when unpickled or
+built are refused with one line and their code never runs; ganlab's own checkpoints, and
+those naming a package the user registered, load."""
+
+import contextlib
+import pickle
+
+import pytest
+import torch
+from hydra.utils import instantiate
+from omegaconf import OmegaConf
+
+from ganlab.errors import UntrustedFileError, UsageError
+from ganlab.models.dcgan import DCGAN
+from ganlab.run import checkpoint as reader
+from ganlab.run.checkpoint import (
+    checkpoint_option,
+    load_module,
+    module_from_checkpoint,
+    read_checkpoint,
+)
+from ganlab.run.trust import TRUSTED_PREFIXES, registered_prefixes, under
+from tests.helpers.hostile import (
+    HOSTILE,
+    USER_PACKAGE,
+    edited_copy,
+    net,
+    pickled_code,
+    with_user_nets,
+    write_user_package,
+)
+
+
+@pytest.fixture
+def ckpt(dcgan_run):
+    return dcgan_run / "checkpoints" / "last.ckpt"
+
+
+@pytest.fixture
+def marker(tmp_path):
+    return tmp_path / "code_ran"
+
+
+@pytest.mark.parametrize("how", ["torch", "legacy"])
+def test_a_pickle_that_runs_code_is_refused_and_never_runs(tmp_path, marker, how):
+    path = pickled_code(tmp_path / "model.ckpt", marker, how)
+    with pytest.raises(
+        UntrustedFileError,
+        match=r"holds a pickled object of type \w+\.mkdir; reading it would run code",
+    ):
+        read_checkpoint(path)
+    assert not marker.exists()
+
+
+def test_a_bare_pickle_that_runs_code_is_refused_and_never_runs(tmp_path, marker):
+    path = pickled_code(tmp_path / "model.ckpt", marker, "pickle")
+    with pytest.raises(UsageError, match=r"not a checkpoint torch can read \(UnpicklingError: Un"):
+        read_checkpoint(path)
+    assert not marker.exists()
+
+
+def test_the_pickle_is_real_code(tmp_path, marker):
+    """What the test above refuses does run code when unpickled the unsafe way."""
+    pickle.loads(pickled_code(tmp_path / "m.ckpt", marker, "pickle").read_bytes())
+    assert marker.is_dir()
+
+
+@pytest.mark.parametrize("hostile", HOSTILE, ids=[h.id for h in HOSTILE])
+def test_a_file_naming_untrusted_code_is_refused(ckpt, tmp_path, marker, hostile):
+    path = edited_copy(ckpt, tmp_path / "hostile.ckpt", hostile.edit, marker)
+    with pytest.raises(UntrustedFileError) as refused:
+        load_module(path)
+    message = str(refused.value)
+    assert message.startswith(str(path))
+    assert hostile.message in message
+    assert "\n" not in message
+    assert not marker.exists()
+
+
+UNCHECKED = [h for h in HOSTILE if h.runs_code_unchecked]
+
+
+@pytest.mark.parametrize("hostile", UNCHECKED, ids=[h.id for h in UNCHECKED])
+def test_the_hostile_files_would_run_code_without_the_check(
+    ckpt, tmp_path, marker, hostile, monkeypatch
+):
+    """The refusals above matter: with the trust check switched off, building runs the code."""
+    monkeypatch.setattr(reader, "check_trusted", lambda *args: None)
+    path = edited_copy(ckpt, tmp_path / "hostile.ckpt", hostile.edit, marker)
+    with contextlib.suppress(Exception):  # building may fail once the code has run
+        module_from_checkpoint(read_checkpoint(path))
+    assert marker.is_dir()
+
+
+@pytest.mark.parametrize("where", ["", "root"])
+def test_a_hostile_datamodule_would_run_code_where_evaluate_builds_it(
+    ckpt, tmp_path, marker, where
+):
+    """evaluate instantiates `{_target_: ganlab.datamodule, **datamodule_hyper_parameters}`."""
+    edit = next(
+        h.edit
+        for h in HOSTILE
+        if h.id == ("nested_in_datamodule" if where else "in_datamodule_hyper_parameters")
+    )
+    checkpoint = torch.load(edited_copy(ckpt, tmp_path / "h.ckpt", edit, marker), weights_only=True)
+    config = {"_target_": checkpoint["ganlab"]["datamodule"]}
+    config.update(checkpoint["datamodule_hyper_parameters"])
+    with contextlib.suppress(Exception):  # the data module may fail once the code has run
+        instantiate(config, _convert_="all")
+    assert marker.is_dir()
+    with pytest.raises(UntrustedFileError):
+        read_checkpoint(tmp_path / "h.ckpt")
+
+
+def test_checkpoints_written_by_train_load(dcgan_run, cdcgan_run):
+    for run in (dcgan_run, cdcgan_run):
+        model = load_module(run / "checkpoints" / "last.ckpt")
+        assert type(model) is DCGAN
+        assert type(model.generator).__module__ == "ganlab.nets.dcgan28"
+    assert load_module(cdcgan_run / "checkpoints" / "last.ckpt").conditional
+
+
+def test_a_registered_user_prefix_loads_and_only_then(ckpt, tmp_path, marker, monkeypatch):
+    monkeypatch.syspath_prepend(str(write_user_package(tmp_path / "site")))
+    path = edited_copy(ckpt, tmp_path / "user.ckpt", with_user_nets, marker)
+    with pytest.raises(UntrustedFileError, match="add its import prefix to trusted_prefixes"):
+        load_module(path)
+    for prefix in (USER_PACKAGE, f"{USER_PACKAGE}."):
+        model = load_module(path, trusted_prefixes=[prefix])
+        assert type(model.generator).__module__ == USER_PACKAGE
+        assert type(model.generator).__name__ == "Generator"
+    saved = torch.load(ckpt, weights_only=True)["state_dict"]
+    assert all(torch.equal(saved[k], v) for k, v in model.state_dict().items())
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        (f"{USER_PACKAGE}.torch.nn.Linear", "which reaches into the module torch"),
+        (f"{USER_PACKAGE}evil.Generator", "outside ganlab's procedures"),
+    ],
+    ids=["through_its_imports", "lookalike"],
+)
+def test_a_registered_prefix_trusts_only_its_own_classes(
+    ckpt, tmp_path, marker, monkeypatch, target, message
+):
+    monkeypatch.syspath_prepend(str(write_user_package(tmp_path / "site")))
+    edit = lambda c, m: net(c).update(_target_=target)  # noqa: E731
+    path = edited_copy(ckpt, tmp_path / "u.ckpt", edit, marker)
+    with pytest.raises(UntrustedFileError, match=message):
+        load_module(path, trusted_prefixes=[USER_PACKAGE])
+
+
+def test_prefixes_match_whole_module_names():
+    prefixes = registered_prefixes(["mylab"])
+    assert prefixes == (*TRUSTED_PREFIXES, "mylab.")
+    assert under("mylab.nets.Generator", prefixes)
+    assert under("mylab", prefixes)
+    assert not under("mylabevil.Generator", prefixes)
+    assert not under("ganlab.modelsevil.X", prefixes)
+    assert not under("ganlab.errors.UsageError", prefixes)
+    assert registered_prefixes(OmegaConf.create(["a.b."])) == (*TRUSTED_PREFIXES, "a.b.")
+    assert registered_prefixes(None) == TRUSTED_PREFIXES
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("mylab.", "must be a list of import prefixes"),
+        ([""], "entry '' is not an import prefix"),
+        (["."], "entry '.' is not an import prefix"),
+        (["my lab."], "entry 'my lab.' is not an import prefix"),
+        (["mylab..nets"], "is not an import prefix"),
+        ([3], "entry 3 is not an import prefix"),
+    ],
+)
+def test_a_bad_prefix_is_a_usage_error(ckpt, value, message):
+    with pytest.raises(UsageError, match=message):
+        read_checkpoint(ckpt, value)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda c, m: c.pop("hyper_parameters"), r"\(hyper_parameters is missing\)"),
+        (lambda c, m: c.update(state_dict=[1]), r"\(state_dict is not a dict of names\)"),
+        (lambda c, m: c["state_dict"].update(w=1.0), r"\(state_dict\.w is not a tensor\)"),
+        (
+            lambda c, m: c["hyper_parameters"].update({3: 1}),
+            r"\(hyper_parameters is not a dict of names\)",
+        ),
+        (
+            lambda c, m: c.update(datamodule_hyper_parameters="x"),
+            r"\(datamodule_hyper_parameters is not a dict",
+        ),
+    ],
+    ids=["no_hyper_parameters", "state_dict_list", "weight_number", "non_string_key", "dm_string"],
+)
+def test_a_misshapen_checkpoint_is_a_usage_error(ckpt, tmp_path, marker, edit, message):
+    path = edited_copy(ckpt, tmp_path / "odd.ckpt", edit, marker)
+    with pytest.raises(UsageError, match=f"is not a ganlab training checkpoint {message}"):
+        read_checkpoint(path)
+
+
+def test_a_trusted_class_this_ganlab_lacks_is_not_importable(ckpt, tmp_path, marker):
+    path = edited_copy(ckpt, tmp_path / "new.ckpt", lambda c, m: net(c).update(
+        _target_="ganlab.nets.dcgan99.Generator"), marker)  # fmt: skip
+    with pytest.raises(UsageError, match=r"which is not importable .*use the ganlab version") as e:
+        read_checkpoint(path)
+    assert not isinstance(e.value, UntrustedFileError)
+
+
+def test_weights_that_do_not_fit_are_one_usage_error(ckpt, tmp_path, marker):
+    def wrong_shape(checkpoint, _):
+        key = next(iter(checkpoint["state_dict"]))
+        checkpoint["state_dict"][key] = torch.zeros(3)
+
+    checkpoint = read_checkpoint(edited_copy(ckpt, tmp_path / "w.ckpt", wrong_shape, marker))
+    with pytest.raises(UsageError, match=r"do not rebuild ganlab\.models\.dcgan\.DCGAN"):
+        module_from_checkpoint(checkpoint)
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"ckpt_path": "a.ckpt", "ckpt": None}, "a.ckpt"),
+        ({"ckpt_path": None, "ckpt": "b.ckpt"}, "b.ckpt"),
+        ({"ckpt_path": "a.ckpt", "ckpt": "a.ckpt"}, "a.ckpt"),
+        ({"ckpt_path": None, "ckpt": None}, None),
+    ],
+)
+def test_ckpt_is_an_alias_of_ckpt_path(options, expected):
+    assert checkpoint_option(OmegaConf.create(options)) == expected
+
+
+def test_two_different_checkpoints_are_a_usage_error():
+    with pytest.raises(UsageError, match=r"ckpt_path=a\.ckpt and ckpt=b\.ckpt name different"):
+        checkpoint_option(OmegaConf.create({"ckpt_path": "a.ckpt", "ckpt": "b.ckpt"}))
