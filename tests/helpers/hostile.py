@@ -105,7 +105,7 @@ HOSTILE = [
     ),
     Hostile(
         "trusted_module_then_foreign_class",
-        set_module("ganlab.models.base.LightningModule"),
+        set_module("ganlab.models.schedule.LightningModule"),
         "which is the class lightning.pytorch.core.module.LightningModule, defined outside",
     ),
     Hostile(

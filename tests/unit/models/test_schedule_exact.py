@@ -7,8 +7,8 @@ start from the same weights and reseed before every training step, so the logged
 every parameter and buffer must be equal, not close.
 
 `REFERENCE` guards the loops themselves: values printed by `reference_numbers()` on main at
-537f4cb (before the procedures' schedule moved into `ganlab.models.base.GAN`), compared with
-a tolerance because another CPU may round the last bits differently.
+537f4cb (before the procedures' schedule moved into `ganlab.models.schedule.Schedule`),
+compared with a tolerance because another CPU may round the last bits differently.
 """
 
 from dataclasses import dataclass, field
