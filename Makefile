@@ -34,8 +34,8 @@ sweep: $(STAMP) ## run a study from conf/sweep/ (SWEEP=smoke|rdfia|optuna); ARGS
 report: $(STAMP) ## table + figures for a sweep folder (SWEEP_DIR=..., default: the newest)
 	$(PY) -m ganlab.report $(SWEEP_DIR)
 
-test: $(STAMP) ## run the test suite (offline, CPU)
-	$(PY) -m pytest -q $(ARGS)
+test: $(STAMP) ## run the test suite (offline, CPU, one worker per core)
+	$(PY) -m pytest -q -n auto $(ARGS)
 
 lint: $(STAMP) ## ruff check and format check
 	$(PY) -m ruff check ganlab tests
