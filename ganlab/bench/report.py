@@ -21,9 +21,13 @@ TITLE = "# ganlab benchmarks"
 INTRO = """\
 Written by `python -m ganlab.bench` (`make bench`). Each row times ganlab's real training step
 (the LightningModule under the Trainer with the run's logger, checkpoints, sample grids and
-progress bar) against a plain PyTorch loop written in `ganlab/bench/plain.py` with the same
-networks, initial weights, optimizers, batch size and images, in one process, in alternating
-blocks of steps. A step is one generator update; s/step is the median over the timed steps
+progress bar) against a plain PyTorch loop written in `ganlab/bench/plain.py`: the same
+architectures built from stock `torch.nn` layers only (`cpu_tricks=false`), the same initial
+weights, optimizers, batch size and images, in one process, in alternating blocks of steps.
+The ratio is what ganlab gives over the loop a user would write. The malloc policy of
+`cpu_tricks` is process-wide, so in a `cpu_tricks=true` run both contenders have it: its own
+gain shows between a `cpu_tricks=true` and a `cpu_tricks=false` run (docs/results.md).
+A step is one generator update; s/step is the median over the timed steps
 after warm-up (the quartiles beside it), images/s counts real images consumed (batch size ×
 real batches per generator update), and ganlab / plain is the ratio of the medians (below 1:
 ganlab is faster). On a GPU ganlab runs its fast path (`trainer=gpu`: bf16, channels-last,

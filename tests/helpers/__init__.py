@@ -67,3 +67,18 @@ def run_cli(module: str, *args: str, cwd: Path | None = None, env: dict | None =
         text=True,
         timeout=timeout,
     )
+
+
+def quiet_trainer(max_steps: int, **options):
+    """A CPU Trainer for in-process tests: no logger, checkpoints, progress bar or summary."""
+    from lightning.pytorch import Trainer
+
+    return Trainer(
+        accelerator="cpu",
+        max_steps=max_steps,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        **options,
+    )

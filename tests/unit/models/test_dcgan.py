@@ -1,8 +1,8 @@
 import torch
-from lightning.pytorch import Trainer
 
 from ganlab.data.mnist import MNISTDataModule
 from ganlab.models import DCGAN
+from tests.helpers import quiet_trainer
 
 NET = {
     "generator": {"_target_": "ganlab.nets.dcgan28.Generator"},
@@ -15,14 +15,7 @@ def fit(mnist_root, steps: int, **kwargs) -> DCGAN:
     torch.manual_seed(0)
     model = DCGAN(net=NET, optim=OPTIM, latent_dim=8, image_shape=(1, 28, 28), **kwargs)
     datamodule = MNISTDataModule(root=str(mnist_root), splits=["test"], batch_size=8)
-    trainer = Trainer(
-        accelerator="cpu",
-        max_steps=steps,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-    )
+    trainer = quiet_trainer(steps)
     trainer.fit(model, datamodule=datamodule)
     model.trainer_global_step = trainer.global_step
     return model

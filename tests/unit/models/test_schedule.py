@@ -8,6 +8,7 @@ from torch.utils.data import DataLoader
 from ganlab.errors import UsageError
 from ganlab.models import GAN
 from ganlab.models.schedule import Objective
+from tests.helpers import quiet_trainer
 
 NET = {
     "generator": {"_target_": "ganlab.nets.dcgan28.Generator"},
@@ -34,14 +35,7 @@ class TwoCriticSquares(GAN):
 def fit(model: GAN, batch: int, steps: int) -> Trainer:
     images = torch.rand(batch, 1, 8, 8) * 2 - 1
     loader = DataLoader([(images, torch.zeros(batch, dtype=torch.long))] * steps, batch_size=None)
-    trainer = Trainer(
-        accelerator="cpu",
-        max_steps=steps,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-    )
+    trainer = quiet_trainer(steps)
     trainer.fit(model, train_dataloaders=loader)
     return trainer
 

@@ -5,13 +5,13 @@ from lightning.pytorch import Trainer
 from ganlab.data.mnist import MNISTDataModule
 from ganlab.errors import UsageError
 from ganlab.models import WGAN
+from tests.helpers import quiet_trainer
 
 NET = {
     "generator": {"_target_": "ganlab.nets.dcgan28.Generator"},
     "discriminator": {"_target_": "ganlab.nets.dcgan28.Discriminator", "dropout": 0.0},
 }
 OPTIM = {"lr": 1e-4, "beta1": 0.0, "beta2": 0.9}
-
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -24,15 +24,7 @@ def build(**kwargs) -> WGAN:
 def fit(model: WGAN, mnist_root, steps: int, batch_size: int = 4, **trainer_options) -> Trainer:
     datamodule = MNISTDataModule(root=str(mnist_root), splits=["test"], batch_size=batch_size)
     datamodule.batch_multiple = model.real_batches_per_step  # what ganlab.train does
-    trainer = Trainer(
-        accelerator="cpu",
-        max_steps=steps,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        **trainer_options,
-    )
+    trainer = quiet_trainer(steps, **trainer_options)
     trainer.fit(model, datamodule=datamodule)
     return trainer
 
