@@ -67,7 +67,7 @@ def tree(path: Path) -> dict[str, str] | None:
 
 
 def edited_checkpoint(paths: Paths, name: str, edit: Callable[[dict], object]) -> Path:
-    checkpoint = torch.load(paths.ckpt, weights_only=False)
+    checkpoint = torch.load(paths.ckpt, weights_only=True)
     checkpoint = edit(checkpoint) or checkpoint
     target = paths.tmp / name
     torch.save(checkpoint, target)

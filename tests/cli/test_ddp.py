@@ -86,7 +86,7 @@ def test_checkpoint_holds_the_weights_both_ranks_agree_on(ddp_run):
     cwd, (rank0, rank1) = ddp_run
     (checkpoint,) = (cwd / "outputs").rglob("last.ckpt")
     model = load_module(str(checkpoint))
-    assert torch.load(checkpoint, weights_only=False)["global_step"] == 4
+    assert torch.load(checkpoint, weights_only=True)["global_step"] == 4
     for name, value in model.named_parameters():
         assert torch.equal(value, rank0["parameters"][name]), name
         assert torch.equal(value, rank1["parameters"][name]), name

@@ -49,7 +49,7 @@ def test_tensorboard_holds_losses_and_samples(run_dir):
 
 
 def test_max_steps_counts_generator_updates(run_dir):
-    checkpoint = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=False)
+    checkpoint = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)
     assert checkpoint["global_step"] == 6
     steps = [step for step, _ in scalars(run_dir)["g_loss_step"]]
     assert steps == [0, 1, 2, 3, 4, 5]
@@ -90,7 +90,7 @@ def test_same_seed_same_losses(run_dir, mnist_root, tmp_path):
 def test_simultaneous_update_trains(mnist_root, tmp_path):
     result = train(mnist_root, tmp_path / "sim", "model.update=simultaneous", "trainer.max_steps=3")
     assert result.returncode == 0, result.stderr[-3000:]
-    checkpoint = torch.load(tmp_path / "sim" / "checkpoints" / "last.ckpt", weights_only=False)
+    checkpoint = torch.load(tmp_path / "sim" / "checkpoints" / "last.ckpt", weights_only=True)
     assert checkpoint["global_step"] == 3
 
 

@@ -56,7 +56,7 @@ def test_wgan_gp_cli_on_default_mnist(mnist_root, tmp_path):
         env=ONE_THREAD,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    checkpoint = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=False)
+    checkpoint = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)
     assert checkpoint["ganlab"]["module"].endswith("WGAN")
     assert tuple(checkpoint["hyper_parameters"]["image_shape"]) == (1, 28, 28)
     assert list((run_dir / "samples").glob("*.png"))

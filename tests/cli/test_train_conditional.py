@@ -64,7 +64,7 @@ def celeba_root(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("preset", ["cgan", "cdcgan"])
 def test_conditional_presets_train_and_checkpoint_the_classes(mnist_runs, preset):
-    checkpoint = torch.load(mnist_runs[preset] / "checkpoints" / "last.ckpt", weights_only=False)
+    checkpoint = torch.load(mnist_runs[preset] / "checkpoints" / "last.ckpt", weights_only=True)
     assert checkpoint["global_step"] == STEPS
     info = checkpoint["ganlab"]
     assert (info["num_classes"], info["class_names"], info["conditional"]) == (10, DIGITS, True)
@@ -104,7 +104,7 @@ def test_book_conditional_wgan_gp_on_celeba_blond_hair(celeba_root, tmp_path):
         env=ONE_THREAD,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    checkpoint = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=False)
+    checkpoint = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)
     assert checkpoint["global_step"] == 2
     assert checkpoint["ganlab"]["module"] == "ganlab.models.wgan.WGAN"
     assert checkpoint["ganlab"]["class_names"] == ["not_Blond_Hair", "Blond_Hair"]

@@ -77,7 +77,7 @@ def sweep(data_root, tmp_path_factory) -> dict[tuple[str, str], Path]:
 @pytest.mark.parametrize("data", DATA)
 def test_each_procedure_trains_on_each_data_module(sweep, model, data):
     run_dir = sweep[model, data]
-    checkpoint = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=False)
+    checkpoint = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)
     assert checkpoint["global_step"] == 2
     assert checkpoint["ganlab"]["module"] == "ganlab.models.wgan.WGAN"
     assert checkpoint["hyper_parameters"]["constraint"] == (
@@ -95,7 +95,7 @@ def test_each_procedure_trains_on_each_data_module(sweep, model, data):
 
 def test_weight_clipping_run_keeps_the_critic_clipped(sweep):
     checkpoint = torch.load(
-        sweep["wgan", "celeba"] / "checkpoints" / "last.ckpt", weights_only=False
+        sweep["wgan", "celeba"] / "checkpoints" / "last.ckpt", weights_only=True
     )
     parameters = [
         value
@@ -147,7 +147,7 @@ def test_book_experiments_run_on_the_fixtures(data_root, tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     for job in ("0", "1"):
-        checkpoint = torch.load(tmp_path / job / "checkpoints" / "last.ckpt", weights_only=False)
+        checkpoint = torch.load(tmp_path / job / "checkpoints" / "last.ckpt", weights_only=True)
         assert checkpoint["global_step"] == 2
 
 

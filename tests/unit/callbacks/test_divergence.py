@@ -32,7 +32,7 @@ def poison(step: int, repeat: bool = False) -> list[str]:
 
 
 def last(run_dir: Path) -> dict:
-    return torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=False)
+    return torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)
 
 
 def all_finite(checkpoint: dict) -> bool:

@@ -34,7 +34,7 @@ def test_domain_fid_is_logged_each_epoch_and_the_best_checkpoint_kept(mnist_root
     assert metrics["domain_fid"] == pytest.approx(logged[-1][1])
     best = list((tmp_path / "checkpoints").glob("best-epoch_*.ckpt"))
     assert len(best) == 1
-    checkpoint = torch.load(best[0], weights_only=False)
+    checkpoint = torch.load(best[0], weights_only=True)
     monitor = next(v for k, v in checkpoint["callbacks"].items() if "'domain_fid'" in k)
     assert monitor["best_model_score"] == pytest.approx(min(value for _, value in logged))
 

@@ -62,7 +62,7 @@ def test_default_networks_have_the_state_dict_they_had(case):
 def old_checkpoint(path: Path, target: Path) -> Path:
     """The checkpoint as ganlab wrote it before the network options: no option keys in the
     saved net configs."""
-    checkpoint = torch.load(path, weights_only=False)
+    checkpoint = torch.load(path, weights_only=True)
     net = checkpoint["hyper_parameters"]["net"]
     for key in NEW_OPTIONS:
         net["generator"].pop(key, None)

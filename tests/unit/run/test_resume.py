@@ -43,7 +43,7 @@ def uninterrupted(mnist_root, tmp_path_factory) -> Path:
 
 
 def last(run_dir: Path) -> dict:
-    return torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=False)
+    return torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)
 
 
 def assert_same_training_state(run_dir: Path, reference: Path) -> None:
