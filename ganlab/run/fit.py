@@ -40,7 +40,7 @@ def train(cfg: DictConfig, extra_callbacks: Sequence[L.Callback] = ()) -> dict[s
     callbacks += extra_callbacks
     loggers = [instantiate(c) for c in (cfg.get("logger") or {}).values() if c]
     trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
-    apply_process_settings(trainer.strategy.root_device, cfg.get("cpu_tricks"))
+    apply_process_settings(trainer.strategy.root_device, cfg.get("cpu_tricks", True))
     # Lightning reads the file again: data only there too (checkpoint_for checked its names)
     trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=True)
     return {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}

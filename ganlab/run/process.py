@@ -33,7 +33,7 @@ def keep_freed_memory() -> bool:
     return _applied
 
 
-def apply_process_settings(device: torch.device, cpu_tricks: bool | None = True) -> None:
+def apply_process_settings(device: torch.device, cpu_tricks: bool) -> None:
     """What a training process on `device` sets for itself before it fits."""
-    if device.type == "cpu" and cpu_tricks is not False:
+    if device.type == "cpu" and cpu_tricks:
         keep_freed_memory()

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import torch
-import yaml
 from hydra import compose, initialize_config_dir
 from PIL import Image
 
@@ -16,7 +15,7 @@ from ganlab.run.config import CONF_DIR
 from ganlab.run.fit import train
 from ganlab.sampling.grids import label_swap, per_class_grid
 from ganlab.sampling.latents import labels_for
-from tests.helpers import TINY, run_cli
+from tests.helpers import TINY, run_cli, sweep_runs
 from tests.helpers.layouts import write_celeba, write_folder
 
 STEPS = 3
@@ -50,11 +49,7 @@ def mnist_runs(mnist_root, tmp_path_factory) -> dict[str, Path]:
         env=ONE_THREAD,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    runs = {}
-    for overrides in sweep_dir.glob("*/.hydra/overrides.yaml"):
-        chosen = dict(item.split("=", 1) for item in yaml.safe_load(overrides.read_text()))
-        runs[chosen["model"]] = overrides.parent.parent
-    return runs
+    return sweep_runs(sweep_dir, "model")
 
 
 @pytest.fixture(scope="module")

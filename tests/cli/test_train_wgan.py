@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 import torch
-import yaml
 from hydra import compose, initialize_config_dir
 
 from ganlab.errors import UsageError, user_error_of
 from ganlab.run.config import CONF_DIR
 from ganlab.run.fit import train
-from tests.helpers import run_cli
+from tests.helpers import run_cli, sweep_runs
 from tests.helpers.layouts import image_bytes, write_bricks, write_celeba
 from tests.helpers.tensorboard_reader import image_tags, scalars
 
@@ -66,11 +65,7 @@ def sweep(data_root, tmp_path_factory) -> dict[tuple[str, str], Path]:
         env=ONE_THREAD,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    runs = {}
-    for overrides in sweep_dir.glob("*/.hydra/overrides.yaml"):
-        chosen = dict(item.split("=", 1) for item in yaml.safe_load(overrides.read_text()))
-        runs[chosen["model"], chosen["data"]] = overrides.parent.parent
-    return runs
+    return sweep_runs(sweep_dir, "model", "data")
 
 
 @pytest.mark.parametrize("model", MODELS)

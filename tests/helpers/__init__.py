@@ -82,3 +82,16 @@ def quiet_trainer(max_steps: int, **options):
         enable_model_summary=False,
         **options,
     )
+
+
+def sweep_runs(sweep_dir: Path, *keys: str) -> dict:
+    """The run folders of a multirun, keyed by the value each job chose for `keys` (one key:
+    the value; several: a tuple), read from each job's `.hydra/overrides.yaml`."""
+    import yaml
+
+    runs = {}
+    for overrides in sweep_dir.glob("*/.hydra/overrides.yaml"):
+        chosen = dict(item.split("=", 1) for item in yaml.safe_load(overrides.read_text()))
+        values = tuple(chosen[key] for key in keys)
+        runs[values[0] if len(keys) == 1 else values] = overrides.parent.parent
+    return runs

@@ -3,11 +3,11 @@ noise, one plain step and one ganlab step leave the same networks."""
 
 import pytest
 import torch
-from lightning.pytorch import Trainer
 
 from ganlab.bench.plain import PlainDCGAN, PlainWGANGP, RealBatches, plain_loop_for
 from ganlab.data.mnist import MNISTDataModule
 from ganlab.models import DCGAN, WGAN
+from tests.helpers import quiet_trainer
 
 NET = {
     "generator": {"_target_": "ganlab.nets.dcgan28.Generator"},
@@ -38,14 +38,7 @@ def test_one_plain_step_computes_the_gradients_of_one_ganlab_step(mnist_root, up
     plain.noise = lambda count: z
 
     plain.step()
-    Trainer(
-        accelerator="cpu",
-        max_steps=1,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-    ).fit(module, datamodule=datamodule)
+    quiet_trainer(1).fit(module, datamodule=datamodule)
 
     pairs = [(module.generator, plain.generator), (module.discriminator, plain.discriminator)]
     for ours, theirs in pairs:

@@ -4,12 +4,11 @@ label, so whether a generated image obeys its label is a pixel lookup."""
 
 import pytest
 import torch
-from lightning.pytorch import Trainer
 
 from ganlab.data.mnist import MNISTDataModule
 from ganlab.models import DCGAN
 from ganlab.sampling.grids import per_class_grid
-from tests.helpers import write_mnist
+from tests.helpers import quiet_trainer, write_mnist
 
 NET = {
     "generator": {
@@ -50,14 +49,9 @@ def test_cgan_learns_to_draw_the_requested_label(tmp_path):
     scores = torch.stack([square_brightness(grid.images, c) for c in range(10)], 1)
     before = (scores.argmax(1) == grid.labels).float().mean()
 
-    Trainer(
-        accelerator="cpu",
-        max_steps=1000,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-    ).fit(model, datamodule=MNISTDataModule(root=str(root), splits=["test"], batch_size=32))
+    quiet_trainer(1000).fit(
+        model, datamodule=MNISTDataModule(root=str(root), splits=["test"], batch_size=32)
+    )
 
     grid = per_class_grid(model, per_class=20)
     scores = torch.stack([square_brightness(grid.images, c) for c in range(10)], 1)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pytest
 import torch
-from lightning.pytorch import Callback, Trainer
+from lightning.pytorch import Callback
 from torch.utils.data import DataLoader
 
 from ganlab.losses import (
@@ -30,6 +30,7 @@ from ganlab.losses import (
     random_interpolates,
 )
 from ganlab.models import DCGAN, GAN, WGAN
+from tests.helpers import quiet_trainer
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -128,15 +129,7 @@ class Record(Callback):
 def train_procedure(case: Case) -> tuple[list, dict[str, torch.Tensor]]:
     model = build(case)
     record = Record()
-    trainer = Trainer(
-        accelerator="cpu",
-        max_steps=STEPS,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        callbacks=[record],
-    )
+    trainer = quiet_trainer(STEPS, callbacks=[record])
     loader = DataLoader(real_batches(case), batch_size=None)
     trainer.fit(model, train_dataloaders=loader)
     return record.losses, model.state_dict()

@@ -10,6 +10,7 @@ from lightning.pytorch import Callback, Trainer
 from ganlab.data.mnist import MNISTDataModule
 from ganlab.models import DCGAN, WGAN
 from ganlab.run.config import CONF_DIR
+from tests.helpers import quiet_trainer
 
 NET = {
     "generator": {"_target_": "ganlab.nets.dcgan28.Generator"},
@@ -40,16 +41,7 @@ def fit(mnist_root, steps: int, precision: str = "32-true", net=NET, **module) -
     model = DCGAN(net=net, optim=OPTIM, latent_dim=16, image_shape=(1, 8, 8), **module)
     datamodule = MNISTDataModule(root=str(mnist_root), splits=["test"], image_size=8, batch_size=8)
     record = StepLosses()
-    Trainer(
-        accelerator="cpu",
-        max_steps=steps,
-        precision=precision,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        callbacks=[record],
-    ).fit(model, datamodule=datamodule)
+    quiet_trainer(steps, precision=precision, callbacks=[record]).fit(model, datamodule=datamodule)
     return record
 
 
