@@ -23,6 +23,10 @@ class DataNotFoundError(UsageError):
     """The data set is not on disk and cannot be downloaded."""
 
 
+class CorruptDataError(UsageError):
+    """A data file that cannot be parsed (truncated, wrong format): named, with what is wrong."""
+
+
 class UntrustedFileError(UsageError):
     """A file names code ganlab would have to import or call to read it: refused unread."""
 

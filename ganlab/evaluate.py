@@ -31,16 +31,19 @@ from ganlab.metrics.real_images import (
 from ganlab.metrics.reference import default_cache_dir
 from ganlab.models.base import GAN
 from ganlab.run import cli
+from ganlab.run.atomic import write_text_atomically
 from ganlab.run.checkpoint import checkpoint_option, module_from_checkpoint, read_checkpoint
 from ganlab.run.cli import run_reporting_errors
 from ganlab.run.config import CONF_DIR
-from ganlab.run.paths import run_folder, writable_folder
+from ganlab.run.paths import evaluation_folder, overwrite_option, run_folder
+from ganlab.run.rules import check_seed
 from ganlab.sampling.files import load_npz, save_grid
 from ganlab.sampling.latents import balanced_labels, latent_vectors
 from ganlab.sampling.render import render, resolve_device
 
 
 def check_settings(cfg: DictConfig, ckpt: str | None) -> None:
+    check_seed(cfg.seed)
     for key, minimum in (("n", 2), ("batch_size", 1)):
         value = cfg.get(key)
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
@@ -143,7 +146,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     if checkpoint is not None and cfg.samples is None:
         model = module_from_checkpoint(checkpoint)  # before out is made and the real data loads
     out_default = None if ckpt is None else run_folder(ckpt) / "evaluation" / Path(ckpt).stem
-    out = writable_folder(cfg.out or out_default)
+    out = evaluation_folder(cfg.out or out_default, overwrite_option(cfg.overwrite))
 
     real = load_real(cfg, ckpt, checkpoint)
     reference, held, pool = split_reference(
@@ -180,7 +183,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         "classifier": evaluator.classifier_info,
         "seconds": scores.seconds,
     }
-    (out / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_text_atomically(out / "metrics.json", json.dumps(result, indent=2) + "\n", "metrics")
     print_table(scores, metrics)
     print(f"wrote {out / 'metrics.json'}")
     return result

@@ -23,7 +23,8 @@ from ganlab.run import cli
 from ganlab.run.checkpoint import checkpoint_option, load_module
 from ganlab.run.cli import run_reporting_errors
 from ganlab.run.config import CONF_DIR
-from ganlab.run.paths import run_folder, writable_file
+from ganlab.run.paths import not_taken, overwrite_option, run_folder, writable_file
+from ganlab.run.rules import check_seed
 from ganlab.sampling.files import save_grid, save_npz
 from ganlab.sampling.grids import label_swap, per_class_grid
 from ganlab.sampling.interpolation import interpolation_strips
@@ -113,15 +114,16 @@ def generate(cfg: DictConfig) -> dict[str, Path]:
         )
     positive(cfg, "n")
     positive(cfg, "batch_size")
-    if not isinstance(cfg.seed, int):
-        raise UsageError(f"seed must be an integer, got {cfg.seed!r}")
+    check_seed(cfg.seed)
     device = resolve_device(cfg.device)
     model = load_module(ckpt, cfg.get("trusted_prefixes"))
     check_conditional_options(cfg, ckpt, model)
     if cfg.label is not None and cfg.label != "all":
         class_index(cfg.label, model.num_classes, model.class_names, of="this checkpoint")
-    out = writable_file(cfg.out or default_out(cfg, ckpt), ".npz", "out")
+    overwrite = overwrite_option(cfg.overwrite)
+    out = not_taken(writable_file(cfg.out or default_out(cfg, ckpt), ".npz", "out"), overwrite)
     grid = writable_file(cfg.grid or out.with_suffix(".png"), ".png", "grid")
+    not_taken(grid, overwrite, "grid")
     strips = None
     if cfg.interpolate is not None:
         positive(cfg, "interpolate", 2)
@@ -129,6 +131,7 @@ def generate(cfg: DictConfig) -> dict[str, Path]:
         strips = writable_file(
             out.with_name(f"{out.stem}_interp{cfg.interpolate}.png"), ".png", "interpolate"
         )
+        not_taken(strips, overwrite, "interpolate")
 
     samples = sample(cfg, model, device)
     save_npz(out, samples.images, samples.labels)

@@ -3,17 +3,28 @@
 Writes into SWEEP_DIR: `report.md` and `report.csv` (one row per run: swept values, status,
 steps, wall time, final metrics), `report_metrics.png` (each metric against each swept value),
 `report_losses.png` (the runs' loss curves overlaid, from TensorBoard) and `report_samples.png`
-(the runs' final sample grids side by side); prints the table.
+(the runs' final sample grids side by side); prints the table. A run folder whose
+`metrics.json` or `.hydra/overrides.yaml` cannot be read is listed with the reason, and the
+other runs are still reported.
 """
 
 import argparse
+import sys
 from pathlib import Path
 
 from ganlab.errors import UsageError
 from ganlab.reporting.events import per_step_tags, read_curves
 from ganlab.reporting.figures import loss_curves, metric_per_value, sample_grids
-from ganlab.reporting.runs import Run, common_overrides, find_runs, label_runs, swept_keys
+from ganlab.reporting.runs import (
+    Run,
+    Unreadable,
+    common_overrides,
+    find_runs,
+    label_runs,
+    swept_keys,
+)
 from ganlab.reporting.table import markdown_table, metric_names, table_rows, write_csv
+from ganlab.run.atomic import write_text_atomically
 from ganlab.run.cli import run_reporting_errors
 from ganlab.run.record import COMPLETED
 
@@ -46,11 +57,14 @@ def report(args: argparse.Namespace) -> str:
         raise UsageError(f"{sweep_dir} is not a folder: give the sweep folder printed by -m")
     if not 0 <= args.smoothing < 1:
         raise UsageError(f"--smoothing must be in [0, 1), got {args.smoothing}")
-    runs = find_runs(sweep_dir)
+    runs, unreadable = find_runs(sweep_dir)
+    for run in unreadable:
+        print(f"ganlab.report: left out run {run.name}: {run.reason}", file=sys.stderr)
     if not runs:
+        found = f"; {len(unreadable)} unreadable ({unreadable[0].reason})" if unreadable else ""
         raise UsageError(
-            f"no run folders under {sweep_dir} (none holds .hydra/overrides.yaml): give the "
-            "folder a sweep wrote, e.g. outputs/sweeps/smoke/<date>"
+            f"no readable run folders under {sweep_dir} (none holds .hydra/overrides.yaml"
+            f"{found}): give the folder a sweep wrote, e.g. outputs/sweeps/smoke/<date>"
         )
     swept = swept_keys(runs)
     label_runs(runs, swept)
@@ -80,11 +94,19 @@ def report(args: argparse.Namespace) -> str:
         "",
         table,
         "",
+        *unreadable_section(unreadable),
         *(f"![{path.stem}]({path.name})" for path in figures),
         "",
     ]
-    (sweep_dir / "report.md").write_text("\n".join(lines))
+    write_text_atomically(sweep_dir / "report.md", "\n".join(lines), "report")
     return table
+
+
+def unreadable_section(unreadable: list[Unreadable]) -> list[str]:
+    if not unreadable:
+        return []
+    lines = [f"{len(unreadable)} run folder(s) could not be read and are left out:", ""]
+    return [*lines, *(f"- `{run.name}`: {run.reason}" for run in unreadable), ""]
 
 
 def write_figures(

@@ -8,6 +8,7 @@ from lightning.pytorch.utilities import rank_zero_only
 from torchvision.utils import make_grid, save_image
 
 from ganlab.callbacks.to_loggers import log_image
+from ganlab.run.atomic import write_atomically
 
 
 class SampleGrid(Callback):
@@ -37,7 +38,7 @@ class SampleGrid(Callback):
         )
         self.dirpath.mkdir(parents=True, exist_ok=True)
         path = self.dirpath / f"epoch_{trainer.current_epoch:03d}_step_{step:06d}.png"
-        save_image(grid, path)
+        write_atomically(path, lambda file: save_image(grid, file, format="png"), "image")
         log_image(trainer.loggers, "samples", grid, step)
         return path
 

@@ -19,6 +19,7 @@ from ganlab.data.kaggle import (
     KaggleUnavailable,
     download_zip,
     kagglehub_download,
+    move_into,
     place_folder,
     unpack_zip,
 )
@@ -122,8 +123,11 @@ class BricksDataModule(ImageDataModule):
         found = dataset_folder(cache)
         if found is None:
             raise KaggleUnavailable(f"kagglehub's copy in {cache} holds no dataset/ folder of PNGs")
-        shutil.rmtree(self.image_folder, ignore_errors=True)
-        place_folder(found, self.image_folder)
+        staging = self.image_folder.with_name("dataset.kagglehub")  # ganlab's own name
+        shutil.rmtree(staging, ignore_errors=True)
+        place_folder(found, staging)
+        move_into(staging, self.image_folder)
+        shutil.rmtree(staging, ignore_errors=True)
 
     def unpack(self) -> None:
         """Unpack the zip into ROOT/lego-brick-images/, keeping its `dataset/` folder."""
@@ -137,9 +141,7 @@ class BricksDataModule(ImageDataModule):
         if found is None:
             shutil.rmtree(unpacked, ignore_errors=True)
             raise self.missing(f"{self.archive} holds no dataset/ folder of PNGs")
-        self.image_folder.parent.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(self.image_folder, ignore_errors=True)
-        found.rename(self.image_folder)
+        move_into(found, self.image_folder)
         shutil.rmtree(unpacked, ignore_errors=True)
 
     def index(self) -> list[Path]:

@@ -17,9 +17,16 @@ from typing import Any
 
 from ganlab.data.base import ImageDataModule
 from ganlab.data.images import IMAGE_RULES, Crop, ImageFiles, default_num_workers
-from ganlab.data.kaggle import IncompleteArchive, KaggleUnavailable, download_zip, unpack_zip
+from ganlab.data.kaggle import (
+    IncompleteArchive,
+    KaggleUnavailable,
+    download_zip,
+    move_into,
+    unpack_zip,
+)
 from ganlab.data.mnist import default_root
-from ganlab.errors import DataNotFoundError, UsageError
+from ganlab.errors import CorruptDataError, DataNotFoundError, UsageError
+from ganlab.run.atomic import write_text_atomically
 from ganlab.run.values import Rule, subset_of
 
 log = logging.getLogger(__name__)
@@ -47,36 +54,85 @@ def torchvision_download(root: Path) -> None:
     CelebA(str(root), split="all", target_type="attr", download=True)
 
 
+def malformed(path: Path, problem: str) -> CorruptDataError:
+    return CorruptDataError(
+        f"{path} is malformed: {problem}; delete it and run again with data.download=true (or "
+        "put torchvision's file there)"
+    )
+
+
+def text_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text().splitlines()
+    except UnicodeDecodeError as error:
+        raise malformed(path, f"it is not text ({error.reason} at byte {error.start})") from None
+
+
 def read_partition(path: Path) -> dict[str, int]:
-    """file name -> 0 (train), 1 (valid) or 2 (test)."""
-    rows = (line.split() for line in path.read_text().splitlines())
-    return {row[0]: int(row[1]) for row in rows if len(row) == 2}
+    """file name -> 0 (train), 1 (valid) or 2 (test), from '<file> <0|1|2>' lines."""
+    partition = {}
+    for number, line in enumerate(text_lines(path), 1):
+        row = line.split()
+        if not row:
+            continue
+        if len(row) != 2 or row[1] not in ("0", "1", "2"):
+            raise malformed(path, f"line {number} is {line.strip()[:60]!r}, not '<file> <0|1|2>'")
+        partition[row[0]] = int(row[1])
+    if not partition:
+        raise malformed(path, "it lists no images")
+    return partition
 
 
 def read_attributes(path: Path) -> tuple[list[str], dict[str, list[int]]]:
-    """Attribute names, and file name -> ±1 per attribute."""
-    lines = path.read_text().splitlines()
+    """Attribute names, and file name -> ±1 per attribute (line 1: the image count; line 2:
+    the names; then '<file> ±1 …' rows)."""
+    lines = text_lines(path)
+    if len(lines) < 2 or not lines[0].strip().isdigit():
+        raise malformed(path, "it does not start with the image count and the attribute names")
     names = lines[1].split()
-    rows = (line.split() for line in lines[2:])
-    return names, {row[0]: [int(v) for v in row[1:]] for row in rows if row}
+    rows = {}
+    for number, line in enumerate(lines[2:], 3):
+        row = line.split()
+        if not row:
+            continue
+        if len(row) != len(names) + 1 or any(v not in ("1", "-1", "0") for v in row[1:]):
+            raise malformed(
+                path, f"line {number} is not a file name and {len(names)} values of 1 or -1"
+            )
+        rows[row[0]] = [int(v) for v in row[1:]]
+    if len(rows) != int(lines[0]):
+        promised = int(lines[0])
+        raise malformed(path, f"its first line promises {promised} images, it lists {len(rows)}")
+    return names, rows
 
 
 def write_torchvision_files(mirror: Path, folder: Path) -> None:
     """The Kaggle mirror's list_attr_celeba.csv / list_eval_partition.csv → torchvision's text
     files (each written under a temporary name, then renamed)."""
-    with (mirror / "list_attr_celeba.csv").open(newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader)
-        rows = [" ".join(row) for row in reader if row]
-    attributes = "\n".join([str(len(rows)), " ".join(header[1:]), *rows]) + "\n"
-    with (mirror / "list_eval_partition.csv").open(newline="") as handle:
-        reader = csv.reader(handle)
-        next(reader)
-        partition = "".join(f"{name} {split}\n" for name, split in reader)
+    header, *rows = csv_rows(mirror / "list_attr_celeba.csv", columns=None)
+    lines = [" ".join(row) for row in rows]
+    attributes = "\n".join([str(len(lines)), " ".join(header[1:]), *lines]) + "\n"
+    _, *pairs = csv_rows(mirror / "list_eval_partition.csv", columns=2)
+    partition = "".join(f"{name} {split}\n" for name, split in pairs)
     for name, text in ((ATTRIBUTE_FILE, attributes), (PARTITION_FILE, partition)):
-        temporary = folder / f"{name}.partial"
-        temporary.write_text(text)
-        temporary.rename(folder / name)
+        write_text_atomically(folder / name, text, "CelebA list")
+
+
+def csv_rows(path: Path, columns: int | None) -> list[list[str]]:
+    """The non-empty rows of a CSV file, each of `columns` cells (None: as many as the
+    header's), or a one-line error naming the file."""
+    try:
+        with path.open(newline="") as handle:
+            rows = [row for row in csv.reader(handle) if row]
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise malformed(path, f"it is not CSV text ({error})") from None
+    if not rows:
+        raise malformed(path, "it is empty")
+    width = columns or len(rows[0])
+    for number, row in enumerate(rows, 1):
+        if len(row) != width:
+            raise malformed(path, f"row {number} has {len(row)} cells, not {width}")
+    return rows
 
 
 class CelebADataModule(ImageDataModule):
@@ -200,9 +256,7 @@ class CelebADataModule(ImageDataModule):
                 f"{self.kaggle_archive} is not the Kaggle mirror's layout ({IMAGES}/*.jpg, "
                 "list_attr_celeba.csv, list_eval_partition.csv)"
             )
-        self.folder.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(self.folder / IMAGES, ignore_errors=True)
-        images.rename(self.folder / IMAGES)
+        move_into(images, self.folder / IMAGES)
         write_torchvision_files(unpacked, self.folder)
         shutil.rmtree(unpacked, ignore_errors=True)
 
@@ -230,6 +284,13 @@ class CelebADataModule(ImageDataModule):
                     f"{self.folder / ATTRIBUTE_FILE} has no column {self.condition_on!r}"
                 )
             column = attribute_names.index(self.condition_on)
+            unlisted = [name for name in names if name not in rows]
+            if unlisted:
+                raise malformed(
+                    self.folder / ATTRIBUTE_FILE,
+                    f"{len(unlisted)} images of {PARTITION_FILE} have no row (first: "
+                    f"{unlisted[0]})",
+                )
             labels = [int(rows[name][column] == 1) for name in names]
         paths = [self.folder / IMAGES / name for name in names]
         self.train_set = ImageFiles(paths, labels, self.channels, self.image_size, self.crop)

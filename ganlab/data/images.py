@@ -1,10 +1,18 @@
 """Image files decoded lazily from disk: what the big data sets (bricks, CelebA, a user's folder)
 share. Each image is decoded, converted to grayscale or RGB, center-cropped, resized with
 antialiased bilinear interpolation and scaled to [-1, 1] in the loader's worker processes.
+
+Any mode PIL opens is mapped onto 8-bit values by what it means, not clipped: 16-bit
+grayscale (I;16, and I holding 0-65535) is scaled by 255/65535, float images (F) must lie in
+[0, 1], alpha (LA, RGBA, PA, palette transparency) is composited over white, CMYK and YCbCr
+go through PIL's conversion. An image whose values cannot be read that way (negative or
+beyond 16 bits, a float outside [0, 1]), a decompression bomb (more than PIL's
+`Image.MAX_IMAGE_PIXELS`), or a file that fails to decode is skipped and counted.
 """
 
 import logging
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -46,9 +54,61 @@ def default_num_workers() -> int:
     return min(8, max((cpus or 1) - 1, 0))
 
 
+class UnusableImage(ValueError):
+    """An image PIL decodes whose values ganlab cannot map onto [-1, 1] (the reason says why)."""
+
+
+SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
+ALPHA_MODES = ("LA", "La", "RGBA", "RGBa", "PA")
+SKIPPED_ERRORS = (OSError, ValueError, SyntaxError, Image.DecompressionBombError)
+"""What decoding a bad file raises: skip the image (UnusableImage is a ValueError)."""
+
+
+def opened(path: str | Path) -> Image.Image:
+    """`Image.open`, with PIL's decompression-bomb warning (an image over MAX_IMAGE_PIXELS)
+    raised as an error, so that image is skipped rather than decoded into memory."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            return Image.open(path)
+        except Image.DecompressionBombWarning as warning:
+            raise Image.DecompressionBombError(str(warning)) from None
+
+
+def eight_bit(image: Image.Image) -> Image.Image:
+    """An L or RGB image holding what `image` shows, in 8 bits per channel."""
+    if image.mode in SIXTEEN_BIT_MODES:
+        values = np.asarray(image).astype(np.int64)
+        if values.size and (values.min() < 0 or values.max() > 65535):
+            raise UnusableImage(
+                f"mode {image.mode} with values in [{values.min()}, {values.max()}], outside "
+                "the 16-bit range 0-65535"
+            )
+        return Image.fromarray(np.round(values * (255 / 65535)).astype(np.uint8), "L")
+    if image.mode == "F":
+        values = np.asarray(image, dtype=np.float64)
+        finite = np.isfinite(values).all()
+        if values.size and not (finite and 0 <= values.min() <= values.max() <= 1):
+            raise UnusableImage(
+                f"float image (mode F) with values in [{np.nanmin(values)}, {np.nanmax(values)}]"
+                ": ganlab reads float images as intensities in [0, 1]"
+            )
+        return Image.fromarray(np.round(values * 255).astype(np.uint8), "L")
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode in ALPHA_MODES:
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    if image.mode in ("L", "RGB"):
+        return image
+    return image.convert("RGB")  # 1, CMYK, YCbCr, LAB, HSV: PIL's conversions
+
+
 def load_image(path: str | Path, channels: int, size: int, crop: Crop) -> torch.Tensor:
     """uint8 (channels, size, size) from an image file."""
-    with Image.open(path) as image:
+    with opened(path) as image:
+        image = eight_bit(image)
         image = image.convert("L" if channels == 1 else "RGB")
     tensor = pil_to_tensor(image)
     if crop == "square":
@@ -61,9 +121,9 @@ def load_image(path: str | Path, channels: int, size: int, crop: Crop) -> torch.
 def is_readable_image(path: Path) -> bool:
     """Cheap check (the header only) that PIL recognises the file as an image."""
     try:
-        with Image.open(path) as image:
+        with opened(path) as image:
             image.size  # noqa: B018
-    except (OSError, ValueError, SyntaxError):
+    except SKIPPED_ERRORS:
         return False
     return True
 
@@ -116,7 +176,7 @@ class ImageFiles(Dataset):
                 continue
             try:
                 image = load_image(self.paths[current], self.channels, self.size, self.crop)
-            except (OSError, ValueError, SyntaxError) as error:
+            except SKIPPED_ERRORS as error:
                 self.skipped.add(current)
                 log.warning(
                     "skipping unreadable image %s (%s); %d skipped so far in this process",

@@ -109,3 +109,16 @@ def place_folder(source: Path, destination: Path) -> None:
     destination.parent.mkdir(parents=True, exist_ok=True)
     shutil.copytree(source, partial, copy_function=link_or_copy)
     partial.rename(destination)
+
+
+def move_into(source: Path, destination: Path) -> None:
+    """Move `source`'s entries into `destination`, creating it if needed, never replacing an
+    entry already there: a folder the user filled partly keeps every file it holds."""
+    if not destination.exists():
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        source.rename(destination)
+        return
+    for entry in source.iterdir():
+        target = destination / entry.name
+        if not target.exists():
+            entry.rename(target)

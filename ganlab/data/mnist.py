@@ -5,16 +5,14 @@ holding only the gzipped test split (as on an offline machine) works.
 """
 
 import os
-import tempfile
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torchvision.datasets import MNIST, FashionMNIST
-from torchvision.datasets.mnist import read_image_file, read_label_file
-from torchvision.datasets.utils import extract_archive
 
 from ganlab.data.base import ImageDataModule, TensorImages
+from ganlab.data.idx import read_split
 from ganlab.errors import DataNotFoundError
 from ganlab.run.values import Rule, at_least, subset_of
 
@@ -34,15 +32,6 @@ def find_idx_file(raw: Path, name: str) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
-
-
-def read_idx(path: Path, reader) -> torch.Tensor:
-    """torchvision's IDX readers want an uncompressed file; unpack a .gz to a temporary one."""
-    if path.suffix != ".gz":
-        return reader(str(path))
-    with tempfile.TemporaryDirectory() as tmp:
-        unpacked = extract_archive(str(path), tmp)
-        return reader(unpacked)
 
 
 class MNISTDataModule(ImageDataModule):
@@ -110,9 +99,11 @@ class MNISTDataModule(ImageDataModule):
 
     def load_split(self, split: str) -> tuple[torch.Tensor, torch.Tensor]:
         image_name, label_name = SPLIT_FILES[split]
-        images = read_idx(find_idx_file(self.raw_folder, image_name), read_image_file)
-        labels = read_idx(find_idx_file(self.raw_folder, label_name), read_label_file)
-        return images.unsqueeze(1), labels.long()
+        return read_split(
+            find_idx_file(self.raw_folder, image_name),
+            find_idx_file(self.raw_folder, label_name),
+            len(self.class_names),
+        )
 
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:

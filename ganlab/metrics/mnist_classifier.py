@@ -15,6 +15,7 @@ from torch import nn
 
 from ganlab.data.scaling import to_unit_range
 from ganlab.errors import GanlabError
+from ganlab.run.atomic import write_atomically
 
 WEIGHTS = Path(__file__).resolve().parent / "mnist_classifier.pt"
 IMAGE_SHAPE = (1, 28, 28)
@@ -59,8 +60,8 @@ class MnistClassifier(nn.Module):
 def save_classifier(model: MnistClassifier, path: Path, info: dict[str, Any]) -> None:
     """Weights in fp16 (halves the package size; accuracy is checked after the round trip)."""
     state = {k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"state_dict": state, "info": info}, path)
+    record = {"state_dict": state, "info": info}
+    write_atomically(path, lambda file: torch.save(record, file), "classifier weights")
 
 
 def load_classifier(

@@ -4,13 +4,17 @@ One file per data set, reference size and feature extractor under
 `$GANLAB_CACHE/reference/` (default `~/.cache/ganlab/reference/`), named after the data
 and keyed by a hash of its description (data-module class, root made absolute, splits, image
 size …). Delete the folder after changing data files in place; `cache=false` bypasses it.
+A cache file that cannot be read (truncated, corrupt, another program's) is rebuilt, with a
+warning; one that cannot be written leaves the evaluation uncached, with a warning.
 """
 
 import hashlib
 import json
 import os
+import pickle
 import re
 import warnings
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +22,8 @@ from typing import Any
 import torch
 
 from ganlab import __version__
+from ganlab.errors import one_line
+from ganlab.run.atomic import WriteError, write_atomically
 
 
 def default_cache_dir() -> Path:
@@ -44,10 +50,9 @@ def cached_features(
     if cache_dir is None:
         return compute(), False
     path = cache_file(cache_dir, source, extractor)
-    if path.is_file():
-        saved = torch.load(path, map_location="cpu", weights_only=True)
-        if saved.get("source") == json.loads(json.dumps(source, default=str)):
-            return saved["features"], True
+    saved = read_cache(path)
+    if saved is not None and saved.get("source") == json.loads(json.dumps(source, default=str)):
+        return saved["features"], True
     features = compute()
     record = {
         "source": json.loads(json.dumps(source, default=str)),
@@ -55,11 +60,25 @@ def cached_features(
         "ganlab": __version__,
         "features": features,
     }
-    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(record, partial)
-        partial.replace(path)
-    except OSError as error:
-        warnings.warn(f"could not cache the reference features in {path}: {error}", stacklevel=2)
+        write_atomically(path, lambda file: torch.save(record, file), "reference cache")
+    except WriteError as error:
+        warnings.warn(f"could not cache the reference features: {error}", stacklevel=2)
     return features, False
+
+
+def read_cache(path: Path) -> dict[str, Any] | None:
+    """The cache file's record, or None when there is none or it cannot be read (then it is
+    rebuilt: a warning says so)."""
+    if not path.is_file():
+        return None
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+    except (OSError, RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile) as error:
+        reason = f"{type(error).__name__}: {one_line(error)[:200]}"
+    else:
+        if isinstance(saved, dict) and isinstance(saved.get("features"), torch.Tensor):
+            return saved
+        reason = "not a ganlab reference cache"
+    warnings.warn(f"the reference cache {path} cannot be read ({reason}); rebuilding", stacklevel=3)
+    return None

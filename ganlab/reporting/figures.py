@@ -4,6 +4,7 @@ figures render without a display."""
 
 import math
 from pathlib import Path
+from typing import Any
 
 from matplotlib import colormaps
 from matplotlib.figure import Figure
@@ -11,7 +12,12 @@ from matplotlib.image import imread
 
 from ganlab.reporting.events import Curve, smooth
 from ganlab.reporting.runs import Run
+from ganlab.run.atomic import write_atomically
 from ganlab.run.record import COMPLETED
+
+
+def save_figure(figure: Figure, path: Path) -> None:
+    write_atomically(path, lambda file: figure.savefig(file, format="png", dpi=110), "figure")
 
 
 def as_number(text: str | None) -> float | None:
@@ -60,7 +66,7 @@ def metric_per_value(runs: list[Run], swept: list[str], metrics: list[str], path
             if col == 0:
                 ax.set_ylabel(metric)
     figure.suptitle("final metrics per swept value", fontsize=10)
-    figure.savefig(path, dpi=110)
+    save_figure(figure, path)
     return path
 
 
@@ -122,8 +128,18 @@ def loss_curves(
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3)
     figure.legend(list(legend.values()), list(legend), loc="outside right upper", fontsize=8)
-    figure.savefig(path, dpi=110)
+    save_figure(figure, path)
     return path
+
+
+def readable_png(path: Path | None) -> Any:
+    """The image, or None when there is none or it cannot be decoded (a truncated PNG)."""
+    if path is None:
+        return None
+    try:
+        return imread(path)
+    except (OSError, ValueError, SyntaxError):
+        return None
 
 
 def sample_grids(runs: list[Run], path: Path, columns: int = 4) -> Path:
@@ -138,9 +154,11 @@ def sample_grids(runs: list[Run], path: Path, columns: int = 4) -> Path:
         grid = run.final_samples()
         title = run.label if run.status == COMPLETED else f"{run.label}\n({run.status})"
         ax.set_title(title, fontsize=8)
-        if grid is not None:
-            ax.imshow(imread(grid), interpolation="nearest")
+        image = readable_png(grid)
+        if image is not None:
+            ax.imshow(image, interpolation="nearest")
         else:
-            ax.text(0.5, 0.5, "no samples", ha="center", va="center", transform=ax.transAxes)
-    figure.savefig(path, dpi=110)
+            note = "no samples" if grid is None else "unreadable samples"
+            ax.text(0.5, 0.5, note, ha="center", va="center", transform=ax.transAxes)
+    save_figure(figure, path)
     return path

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from omegaconf import OmegaConf
+from omegaconf import ListConfig, OmegaConf
 
-from ganlab.run.record import read_record
+from ganlab.run.record import UnreadableRecord, read_record
 
 INCOMPLETE = "incomplete"
 """The status of a run folder without `metrics.json`: still running, or killed."""
@@ -35,6 +35,14 @@ class Run:
         return grids[-1] if grids else None
 
 
+@dataclass
+class Unreadable:
+    """A run folder the report leaves out, and why."""
+
+    name: str
+    reason: str
+
+
 def natural_key(text: str) -> tuple:
     """'10' after '9': job folders are numbered."""
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
@@ -42,7 +50,13 @@ def natural_key(text: str) -> tuple:
 
 def read_overrides(run_dir: Path) -> dict[str, str]:
     """The job's command-line and sweep overrides as key -> value text (`+key` as `key`)."""
-    lines = OmegaConf.load(run_dir / ".hydra" / "overrides.yaml") or []
+    path = run_dir / ".hydra" / "overrides.yaml"
+    try:
+        lines = OmegaConf.load(path) or []
+    except Exception as error:  # YAML syntax, undecodable bytes: OmegaConf raises many kinds
+        raise UnreadableRecord(f"{path} is not readable YAML ({type(error).__name__})") from None
+    if not isinstance(lines, ListConfig | list):
+        raise UnreadableRecord(f"{path} is not a list of key=value overrides")
     overrides = {}
     for line in lines:
         key, _, value = str(line).partition("=")
@@ -50,25 +64,23 @@ def read_overrides(run_dir: Path) -> dict[str, str]:
     return overrides
 
 
-def find_runs(sweep_dir: Path) -> list[Run]:
+def find_runs(sweep_dir: Path) -> tuple[list[Run], list[Unreadable]]:
     """Every Hydra run folder (one holding `.hydra/overrides.yaml`) under `sweep_dir`, in job
-    order; `sweep_dir` itself when it is a single run folder."""
+    order; `sweep_dir` itself when it is a single run folder. A folder whose overrides or
+    record cannot be read is listed apart, with the reason, and the others still count."""
     folders = sorted(
         (p.parent.parent for p in sweep_dir.rglob(".hydra/overrides.yaml")),
         key=lambda p: natural_key(str(p.relative_to(sweep_dir))),
     )
-    runs = []
+    runs, unreadable = [], []
     for folder in folders:
         name = str(folder.relative_to(sweep_dir))
-        runs.append(
-            Run(
-                name=folder.name if name == "." else name,
-                path=folder,
-                overrides=read_overrides(folder),
-                record=read_record(folder),
-            )
-        )
-    return runs
+        name = folder.name if name == "." else name
+        try:
+            runs.append(Run(name, folder, read_overrides(folder), read_record(folder)))
+        except UnreadableRecord as error:
+            unreadable.append(Unreadable(name, str(error)))
+    return runs, unreadable
 
 
 def swept_keys(runs: list[Run]) -> list[str]:

@@ -1,10 +1,12 @@
 """The sweep's table: one row per run (swept values, status, steps, time, metrics)."""
 
 import csv
+import io
 from pathlib import Path
 from typing import Any
 
 from ganlab.reporting.runs import Run
+from ganlab.run.atomic import write_text_atomically
 
 
 def metric_names(runs: list[Run]) -> list[str]:
@@ -61,7 +63,8 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
 
 
 def write_csv(rows: list[dict[str, Any]], path: Path) -> None:
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text_atomically(path, text.getvalue(), "report table")

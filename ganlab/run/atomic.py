@@ -1,4 +1,7 @@
-"""Checkpoint files that are either the old version or the new one, never half of either.
+"""Files that are either the old version or the new one, never half of either.
+
+Every file ganlab writes (checkpoints, samples, grids, run records, reports, caches) goes
+through `write_atomically`; a failed write is one line naming the file (exit 1).
 
 Lightning's own `TorchCheckpointIO` serialises into memory and writes through an fsspec
 transaction, which writes a temporary file in the system temp folder and then moves it into
@@ -21,13 +24,23 @@ from fsspec.implementations.local import LocalFileSystem
 from lightning.fabric.utilities.cloud_io import get_filesystem
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
-from ganlab.errors import GanlabError
+from ganlab.errors import GanlabError, one_line
 
 TEMP_SUFFIX = ".tmp"
 
 
-class CheckpointWriteError(GanlabError):
-    """A checkpoint could not be written (disk full, permissions); the old one is kept."""
+class WriteError(GanlabError):
+    """A file could not be written (disk full, read-only folder, quota); the old one is kept."""
+
+
+class CheckpointWriteError(WriteError):
+    """A checkpoint could not be written; the old one is kept."""
+
+
+WRITE_FAILURE_MARKS = ("unexpected pos", "PytorchStreamWriter failed", "file write failed")
+"""How torch's C++ zip writer reports a failed write: a `RuntimeError`, not an `OSError`
+(`torch.save` to a path on a full disk says `[enforce fail at inline_container.cc:…]
+unexpected pos 576 vs 534`)."""
 
 
 def temp_prefix(path: Path) -> str:
@@ -45,25 +58,69 @@ def fsync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
-def atomic_torch_save(obj: Any, path: str | os.PathLike) -> None:
-    """`torch.save` to `path` through a temporary file in the same folder and a rename."""
+def write_failure(error: BaseException) -> OSError | RuntimeError | None:
+    """The error behind a failed write, if `error` is one: an `OSError` (ENOSPC, EROFS,
+    EDQUOT, EACCES) anywhere in its cause or context chain, or torch's write `RuntimeError`."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, OSError):
+            return error
+        if isinstance(error, RuntimeError) and any(m in str(error) for m in WRITE_FAILURE_MARKS):
+            return error
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def reason_of(error: OSError | RuntimeError) -> str:
+    if isinstance(error, OSError):
+        return error.strerror or str(error)
+    return "the disk is full or the file could not be written: " + one_line(error)
+
+
+def write_atomically(
+    path: str | os.PathLike,
+    write: Callable[[BinaryIO], None],
+    what: str = "file",
+    then: str = "free disk space or fix the folder's permissions, then run again",
+) -> None:
+    """Call `write` on a temporary file next to `path`, sync it, then rename it over `path`.
+    A write that fails (disk full, read-only folder, quota) raises a `WriteError` naming
+    `what` and `path` (exit 1), and `path` is unchanged."""
     path = Path(path)
     try:
-        write_then_rename(obj, path)
-    except OSError as error:
-        raise CheckpointWriteError(
-            f"cannot write checkpoint {path} ({error.strerror or error}); any previous "
-            f"checkpoint there is unchanged: free disk space or fix the folder's permissions, "
-            f"then continue with resume=true"
+        replace_atomically(path, write)
+    except (OSError, RuntimeError) as error:
+        failure = write_failure(error)
+        if failure is None:
+            raise
+        kind = CheckpointWriteError if what == "checkpoint" else WriteError
+        raise kind(
+            f"cannot write {what} {path} ({reason_of(failure)}); any previous {what} there is "
+            f"unchanged: {then}"
         ) from error
 
 
-def write_then_rename(obj: Any, path: Path) -> None:
-    write_atomically(path, lambda file: torch.save(obj, file))
+def write_bytes_atomically(path: str | os.PathLike, data: bytes, what: str = "file") -> None:
+    write_atomically(path, lambda file: file.write(data), what)
 
 
-def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Call `write` on a temporary file next to `path`, sync it, then rename it over `path`."""
+def write_text_atomically(path: str | os.PathLike, text: str, what: str = "file") -> None:
+    write_bytes_atomically(path, text.encode(), what)
+
+
+def atomic_torch_save(obj: Any, path: str | os.PathLike) -> None:
+    """`torch.save` to `path` through a temporary file in the same folder and a rename."""
+    write_atomically(
+        path,
+        lambda file: torch.save(obj, file),
+        "checkpoint",
+        "free disk space or fix the folder's permissions, then continue with resume=true",
+    )
+
+
+def replace_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """The mechanism: temporary file in the same folder, flush, fsync, `os.replace`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     for stale in path.parent.glob(f"{temp_prefix(path)}*{TEMP_SUFFIX}"):
         stale.unlink(missing_ok=True)  # left by a process killed while saving

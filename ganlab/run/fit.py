@@ -10,7 +10,7 @@ from omegaconf import DictConfig
 
 from ganlab.run.process import apply_process_settings
 from ganlab.run.resume import checkpoint_for
-from ganlab.run.rules import check_config, check_data_fits
+from ganlab.run.rules import check_batch_norm_batch, check_config, check_data_fits
 
 
 def build_model(cfg: DictConfig, datamodule: L.LightningDataModule) -> L.LightningModule:
@@ -34,6 +34,7 @@ def train(cfg: DictConfig, extra_callbacks: Sequence[L.Callback] = ()) -> dict[s
     datamodule.prepare_data()
     model = build_model(cfg, datamodule)
     datamodule.batch_multiple = model.real_batches_per_step
+    check_batch_norm_batch(datamodule.batch_size, model)
     check_data_fits(datamodule)
     ckpt_path = checkpoint_for(cfg, model)
     callbacks = [instantiate(c) for c in (cfg.get("callbacks") or {}).values() if c]

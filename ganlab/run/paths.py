@@ -1,10 +1,15 @@
 """Where the tools write by default, and checking an output path before any work is done."""
 
+import json
 import os
 import tempfile
 from pathlib import Path
 
 from ganlab.errors import UsageError
+from ganlab.run.record import RECORD_FILE
+
+EVALUATION_FILES = (RECORD_FILE, "samples.png", "nearest_neighbours.png")
+"""What `ganlab.evaluate` writes into its `out` folder."""
 
 
 def run_folder(ckpt: str | Path) -> Path:
@@ -43,3 +48,50 @@ def writable_file(path: str | Path, suffix: str, key: str = "out") -> Path:
     if path.exists() and not os.access(path, os.W_OK):
         raise UsageError(f"{key}={path} exists and is not writable: choose another {key}=")
     return path
+
+
+def overwrite_option(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise UsageError(f"overwrite must be true or false, got {value!r}")
+    return value
+
+
+def not_taken(path: Path, overwrite: bool, key: str = "out") -> Path:
+    """`path`, unless a file is there already and `overwrite` is off: ganlab does not
+    replace a file it was not told to."""
+    if path.exists() and not overwrite:
+        raise UsageError(
+            f"{key}={path} already exists: choose another {key}=, or replace it with overwrite=true"
+        )
+    return path
+
+
+def holds_training_record(folder: Path) -> bool:
+    """Whether `folder` is a training run's (a Hydra run folder, or its run record)."""
+    if (folder / ".hydra").is_dir():
+        return True
+    try:
+        record = json.loads((folder / RECORD_FILE).read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and "status" in record
+
+
+def evaluation_folder(folder: str | Path, overwrite: bool) -> Path:
+    """A folder `ganlab.evaluate` may write into: never a training run folder (its
+    metrics.json is the run's record), and one already holding an evaluation only with
+    `overwrite`. Checked before anything is computed; then created."""
+    folder = Path(folder)
+    if holds_training_record(folder):
+        raise UsageError(
+            f"out={folder} is a training run folder: its {RECORD_FILE} is the run's record, "
+            "which ganlab.evaluate never replaces; leave out= unset (the default is "
+            f"{folder}/evaluation/<checkpoint name>/) or choose another out="
+        )
+    taken = [name for name in EVALUATION_FILES if (folder / name).exists()]
+    if taken and not overwrite:
+        raise UsageError(
+            f"out={folder} already holds {', '.join(taken)}: choose another out=, or replace "
+            "them with overwrite=true"
+        )
+    return writable_folder(folder)

@@ -10,14 +10,14 @@ point writes a failed record when a sweep job raises; `ganlab.report` reads it.
 
 import json
 import math
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from ganlab.errors import cause_chain, user_error_of
+from ganlab.errors import GanlabError, cause_chain, user_error_of
+from ganlab.run.atomic import write_text_atomically
 
 RECORD_FILE = "metrics.json"
 COMPLETED = "completed"
@@ -43,19 +43,47 @@ def final_metrics(logged: Mapping[str, torch.Tensor | float]) -> dict[str, float
 def write_record(run_dir: str | Path, **record: Any) -> Path:
     """Write `run_dir/metrics.json` atomically (a reader never sees half a file)."""
     path = Path(run_dir) / RECORD_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".json.partial")
-    partial.write_text(json.dumps(record, indent=2, allow_nan=False) + "\n")
-    os.replace(partial, path)
+    write_text_atomically(path, json.dumps(record, indent=2, allow_nan=False) + "\n", "run record")
     return path
 
 
+class UnreadableRecord(GanlabError):
+    """A `metrics.json` that is not a run record: corrupt, truncated, or another tool's."""
+
+
 def read_record(run_dir: str | Path) -> dict[str, Any] | None:
-    """The run's record, or None when it has none (still running, killed, not a ganlab run)."""
+    """The run's record, or None when it has none (still running, killed, not a ganlab run);
+    `UnreadableRecord` when the file is there but is not a record this module wrote."""
     path = Path(run_dir) / RECORD_FILE
     if not path.is_file():
         return None
-    return json.loads(path.read_text())
+    try:
+        record = json.loads(path.read_bytes())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise UnreadableRecord(f"{path} is not readable JSON ({error})") from None
+    problem = record_problem(record)
+    if problem:
+        raise UnreadableRecord(f"{path} is not a ganlab run record: {problem}")
+    return record
+
+
+def record_problem(record: Any) -> str | None:
+    """What makes a parsed `metrics.json` not a run record, or None."""
+    if not isinstance(record, dict):
+        return f"it holds a JSON {type(record).__name__}, not an object"
+    if not isinstance(record.get("status"), str):
+        return "no 'status' text"
+    metrics = record.get("metrics", {})
+    if not isinstance(metrics, dict):
+        return "'metrics' is not an object"
+    for name, value in metrics.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            return f"metric {name!r} is {value!r}, not a number"
+    for key in ("global_step", "epochs", "wall_time_s"):
+        value = record.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            return f"{key!r} is {value!r}, not a number"
+    return None
 
 
 def completed_record(

@@ -20,6 +20,8 @@ from hydra.errors import InstantiationException
 from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch import LightningDataModule
 from omegaconf import DictConfig, ListConfig, OmegaConf
+from torch.nn import Module
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from ganlab.callbacks.divergence import ON_DIVERGENCE
 from ganlab.errors import UsageError, one_line
@@ -44,8 +46,36 @@ def valid_devices(value: Any) -> bool:
     return False
 
 
+SEED_MAX = 2**32 - 1
+SEED_RULE = Rule(
+    "seed",
+    "integer",
+    f"from 0 to {SEED_MAX} (the range NumPy's generator takes)",
+    lambda value: 0 <= value <= SEED_MAX,
+)
+
+
+def check_seed(seed: Any) -> None:
+    """The entry points' `seed=` (training checks it with the other run keys)."""
+    problem = SEED_RULE.problem(seed)
+    if problem:
+        raise UsageError(problem)
+
+
+def check_batch_norm_batch(batch_size: int, model: Module) -> None:
+    """Batch norm in training needs two values per channel: a batch of one image through a
+    batch-normalised vector layer fails mid-step, and through a convolution it normalises
+    each image by itself."""
+    if batch_size == 1 and any(isinstance(m, _BatchNorm) for m in model.modules()):
+        raise UsageError(
+            "data.batch_size=1 but the networks use batch norm, which needs 2 or more images "
+            "per batch in training: raise data.batch_size, or choose networks without batch "
+            "norm (model.net.generator.norm=layer, model.net.discriminator.norm=none)"
+        )
+
+
 RULES = [
-    Rule("seed", "integer"),
+    SEED_RULE,
     Rule("resume", "boolean"),
     Rule("cpu_tricks", "boolean"),
     ON_DIVERGENCE,

@@ -3,13 +3,24 @@ that fails is recorded so that the sweep carries on."""
 
 import logging
 import math
+import sys
 import time
+from pathlib import Path
+from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
+from hydra.experimental.callback import Callback
 from hydra.types import RunMode
+from omegaconf import DictConfig
 
 from ganlab.errors import UsageError
-from ganlab.run.record import failed_record, read_record, write_record
+from ganlab.run.record import (
+    COMPLETED,
+    UnreadableRecord,
+    failed_record,
+    read_record,
+    write_record,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +54,40 @@ def record_failed_job(error: Exception, started: float, with_traceback: bool) ->
     run_dir = HydraConfig.get().runtime.output_dir
     if with_traceback:
         log.exception("unexpected error in this job")
-    record = failed_record(error, time.monotonic() - started, read_record(run_dir))
+    try:
+        previous = read_record(run_dir)
+    except UnreadableRecord:
+        previous = None
+    record = failed_record(error, time.monotonic() - started, previous)
     log.error(f"ganlab: job failed: {record['error']} ({run_dir})")
     write_record(run_dir, **record)
+
+
+def job_outcomes(sweep_dir: Path) -> list[str]:
+    """The status in the record of every job folder (one holding `.hydra/`) under the sweep
+    folder: `missing` without a record, `unreadable` for one that cannot be read."""
+    statuses = []
+    for hydra_folder in sorted(sweep_dir.rglob(".hydra")):
+        try:
+            record = read_record(hydra_folder.parent)
+        except UnreadableRecord:
+            statuses.append("unreadable")
+            continue
+        statuses.append(record["status"] if record else "missing")
+    return statuses
+
+
+class SweepOutcome(Callback):
+    """Hydra callback: a sweep in which no job completed exits 1, so a scheduler or a script
+    sees the failure (each job's error is in its metrics.json; the sweep itself returns)."""
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        statuses = job_outcomes(sweep_dir)
+        if statuses and COMPLETED not in statuses:
+            print(
+                f"ganlab: error: all {len(statuses)} jobs of the sweep in {sweep_dir} failed: "
+                f"each job's metrics.json says why (python -m ganlab.report {sweep_dir})",
+                file=sys.stderr,
+            )
+            sys.exit(1)

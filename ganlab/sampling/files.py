@@ -8,6 +8,7 @@ import torch
 from torchvision.utils import make_grid, save_image
 
 from ganlab.errors import UsageError
+from ganlab.run.atomic import write_atomically
 
 
 def save_npz(path: Path, images: torch.Tensor, labels: torch.Tensor | None = None) -> None:
@@ -15,7 +16,7 @@ def save_npz(path: Path, images: torch.Tensor, labels: torch.Tensor | None = Non
     arrays = {"arr_0": images.permute(0, 2, 3, 1).contiguous().numpy()}
     if labels is not None:
         arrays["labels"] = labels.to(torch.int64).numpy()
-    np.savez(path, **arrays)
+    write_atomically(path, lambda file: np.savez(file, **arrays), "samples")
 
 
 def load_npz(path: Path) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -42,4 +43,4 @@ def load_npz(path: Path) -> tuple[torch.Tensor, torch.Tensor | None]:
 def save_grid(path: Path, images: torch.Tensor, nrow: int = 8, padding: int = 2) -> None:
     """uint8 (N, C, H, W) → one PNG, `nrow` images per row."""
     grid = make_grid(images.float().div(255), nrow=nrow, padding=padding, pad_value=1.0)
-    save_image(grid, path)
+    write_atomically(path, lambda file: save_image(grid, file, format="png"), "image")

@@ -150,7 +150,7 @@ ROWS = [
     Row("devices", lambda p: ["trainer.devices=0"], "trainer.devices must be 'auto', -1 (all)"),
     Row("fp16", lambda p: ["trainer.precision=16-mixed"], "trainer.precision must be 32-true"),
     Row("max_steps", lambda p: ["trainer.max_steps=-2"], "trainer.max_steps must be >= -1"),
-    Row("seed", lambda p: ["seed=abc"], "seed must be an integer, got 'abc'"),
+    Row("seed", lambda p: ["seed=abc"], "seed must be an integer from 0 to 4294967295"),
     Row(
         "on_divergence",
         lambda p: ["on_divergence=ignore"],

@@ -37,7 +37,7 @@ def sweep_dir(tmp_path):
 
 
 def test_runs_in_job_order_with_what_was_swept(sweep_dir):
-    runs = find_runs(sweep_dir)
+    runs, _ = find_runs(sweep_dir)
     assert [run.name for run in runs] == ["0", "1", "2", "3", "10"]
     swept = swept_keys(runs)
     assert swept == ["model.optim.lr", "model.latent_dim"]
@@ -89,7 +89,7 @@ def test_a_search_plots_its_sampled_numbers_on_a_log_axis(tmp_path):
     for i in range(10):
         lr = 10 ** (-5 + i * 0.3)
         fake_run(tmp_path, str(i), [f"model.optim.lr={lr}"], {"g_loss_epoch": float(i)})
-    runs = find_runs(tmp_path)
+    runs, _ = find_runs(tmp_path)
     ax = Figure().subplots()
     plot_numeric(ax, runs, "model.optim.lr", "g_loss_epoch")
     assert ax.get_xscale() == "log"
