@@ -61,10 +61,14 @@ def report(args: argparse.Namespace) -> str:
     for run in unreadable:
         print(f"ganlab.report: left out run {run.name}: {run.reason}", file=sys.stderr)
     if not runs:
-        found = f"; {len(unreadable)} unreadable ({unreadable[0].reason})" if unreadable else ""
+        if unreadable:
+            raise UsageError(
+                f"no readable run folders under {sweep_dir}: {len(unreadable)} could not be "
+                f"read (first: {unreadable[0].reason})"
+            )
         raise UsageError(
-            f"no readable run folders under {sweep_dir} (none holds .hydra/overrides.yaml"
-            f"{found}): give the folder a sweep wrote, e.g. outputs/sweeps/smoke/<date>"
+            f"no run folders under {sweep_dir} (none holds .hydra/overrides.yaml): give the "
+            "folder a sweep wrote, e.g. outputs/sweeps/smoke/<date>"
         )
     swept = swept_keys(runs)
     label_runs(runs, swept)

@@ -7,6 +7,7 @@ import torch
 from ganlab.data import kaggle
 from tests.helpers import write_mnist
 from tests.helpers.checkpoints import SHARED, train_run
+from tests.helpers.small_disk import small_disk
 
 
 @pytest.fixture(scope="session")
@@ -60,3 +61,11 @@ def offline_kagglehub(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reaches Kaggle's servers through kagglehub (a public data set needs no
     credentials, so nothing else would stop it); a test that wants kagglehub replaces it."""
     monkeypatch.setattr(kaggle, "kagglehub_module", lambda: OfflineKagglehub)
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path):
+    """A real 512 KiB tmpfs on `tmp_path/disk` (skipped without root): `.fill()` it, or
+    `.make_read_only()`; unmounted afterwards."""
+    with small_disk(tmp_path / "disk") as disk:
+        yield disk

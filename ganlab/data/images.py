@@ -4,10 +4,11 @@ antialiased bilinear interpolation and scaled to [-1, 1] in the loader's worker 
 
 Any mode PIL opens is mapped onto 8-bit values by what it means, not clipped: 16-bit
 grayscale (I;16, and I holding 0-65535) is scaled by 255/65535, float images (F) must lie in
-[0, 1], alpha (LA, RGBA, PA, palette transparency) is composited over white, CMYK and YCbCr
-go through PIL's conversion. An image whose values cannot be read that way (negative or
-beyond 16 bits, a float outside [0, 1]), a decompression bomb (more than PIL's
-`Image.MAX_IMAGE_PIXELS`), or a file that fails to decode is skipped and counted.
+[0, 1], alpha (LA, RGBA, PA, palette transparency) is composited over black (what a decoder
+that drops alpha shows for the usual transparent black pixels), CMYK and YCbCr go through
+PIL's conversion. An image whose values cannot be read that way (negative or beyond 16 bits,
+a float outside [0, 1]), a decompression bomb (more than PIL's `Image.MAX_IMAGE_PIXELS`), or
+a file that fails to decode is skipped and counted.
 """
 
 import logging
@@ -98,8 +99,8 @@ def eight_bit(image: Image.Image) -> Image.Image:
         image = image.convert("RGBA" if "transparency" in image.info else "RGB")
     if image.mode in ALPHA_MODES:
         rgba = image.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(white, rgba).convert("RGB")
+        black = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
+        return Image.alpha_composite(black, rgba).convert("RGB")
     if image.mode in ("L", "RGB"):
         return image
     return image.convert("RGB")  # 1, CMYK, YCbCr, LAB, HSV: PIL's conversions
