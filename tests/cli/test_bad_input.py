@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from hydra import compose, initialize_config_dir
@@ -25,7 +26,7 @@ from ganlab.run import cli
 from ganlab.run.config import CONF_DIR
 from ganlab.run.rules import check_accelerator, check_config
 from ganlab.train import main
-from tests.helpers import TINY, run_cli
+from tests.helpers import TINY, run_cli, write_idx, write_mnist
 from tests.helpers.inprocess import SMALL, train_in_process
 
 
@@ -94,6 +95,20 @@ def a_file(paths: Paths) -> Path:
     return path
 
 
+def damaged_mnist(paths: Paths, damage: str) -> Path:
+    """A copy of the 64-image test split with one file damaged."""
+    root = write_mnist(paths.tmp / f"mnist_{damage}", count=64, gz=True)
+    raw = root / "MNIST" / "raw"
+    images, labels = raw / "t10k-images-idx3-ubyte.gz", raw / "t10k-labels-idx1-ubyte.gz"
+    if damage == "truncated":
+        images.write_bytes(images.read_bytes()[:-50])
+    elif damage == "not_gzip":
+        labels.write_bytes(b"<html>Too many requests</html>")
+    elif damage == "counts":
+        write_idx(labels.with_suffix(""), np.zeros(60, np.uint8), gz=True)
+    return root
+
+
 @dataclass
 class Row:
     id: str
@@ -151,6 +166,28 @@ ROWS = [
     Row("fp16", lambda p: ["trainer.precision=16-mixed"], "trainer.precision must be 32-true"),
     Row("max_steps", lambda p: ["trainer.max_steps=-2"], "trainer.max_steps must be >= -1"),
     Row("seed", lambda p: ["seed=abc"], "seed must be an integer from 0 to 4294967295"),
+    Row("seed_negative", lambda p: ["seed=-1"], "seed must be from 0 to 4294967295"),
+    Row("seed_too_big", lambda p: [f"seed={2**32}"], "seed must be from 0 to 4294967295"),
+    Row(
+        "batch_of_one_with_batch_norm",
+        lambda p: ["data.batch_size=1"],
+        "data.batch_size=1 but the networks use batch norm, which needs 2 or more images",
+    ),
+    Row(
+        "mnist_truncated",
+        lambda p: [f"data.root={damaged_mnist(p, 'truncated')}"],
+        "t10k-images-idx3-ubyte.gz is a truncated or damaged gzip file",
+    ),
+    Row(
+        "mnist_not_gzip",
+        lambda p: [f"data.root={damaged_mnist(p, 'not_gzip')}"],
+        "t10k-labels-idx1-ubyte.gz is not gzip data",
+    ),
+    Row(
+        "mnist_counts",
+        lambda p: [f"data.root={damaged_mnist(p, 'counts')}"],
+        "t10k-images-idx3-ubyte.gz holds 64 images but",
+    ),
     Row(
         "on_divergence",
         lambda p: ["on_divergence=ignore"],

@@ -3,6 +3,7 @@
 import math
 import os
 import signal
+from pathlib import Path
 
 import torch
 from lightning.pytorch import Callback, LightningModule, Trainer
@@ -48,3 +49,20 @@ class PoisonAt(Callback):
         if trainer.global_step == self.step or (self.repeat and trainer.global_step > self.step):
             with torch.no_grad():
                 next(pl_module.generator.parameters()).view(-1)[0] = math.nan
+
+
+class FillDiskAt(Callback):
+    """Fill the file system holding `path` right after training step `step`, before that
+    step's checkpoint: the disk runs full in the middle of a run."""
+
+    def __init__(self, step: int, path: str):
+        self.step = step
+        self.path = path
+
+    def on_train_batch_end(
+        self, trainer: Trainer, pl_module: LightningModule, outputs, batch, batch_idx
+    ) -> None:
+        if trainer.global_step == self.step:
+            from tests.helpers.small_disk import SmallDisk
+
+            SmallDisk(Path(self.path)).fill()
