@@ -4,7 +4,6 @@ output write is one line and exit 1 with the previous file intact (in-process CL
 import json
 
 import numpy as np
-import pytest
 import torch
 
 from ganlab import evaluate as evaluate_entry

@@ -59,4 +59,3 @@ def small_disk(folder: Path, size_kib: int = 512) -> Iterator[SmallDisk]:
         yield SmallDisk(folder)
     finally:
         subprocess.run(["umount", "-l", str(folder)], check=False, capture_output=True)
-

@@ -143,7 +143,7 @@ def test_a_malformed_mirror_csv(tmp_path):
         if name.endswith(".csv"):
             (mirror / name).write_bytes(data)
     (mirror / "list_eval_partition.csv").write_text("image_id,partition\n000001.jpg,0,9\n")
-    with pytest.raises(CorruptDataError, match="list_eval_partition.csv is malformed: row 2"):
+    with pytest.raises(CorruptDataError, match=r"list_eval_partition\.csv is malformed: row 2"):
         write_torchvision_files(mirror, tmp_path)
     assert not (tmp_path / "list_attr_celeba.txt").exists(), "nothing half-arranged"
 

@@ -5,6 +5,7 @@ metrics, report table, report figure, classifier weights, reference cache (which
 
 import errno
 import json
+import os
 import warnings
 
 import pytest
@@ -118,7 +119,7 @@ def test_torch_saving_to_a_full_disk_raises_runtime_error_which_is_a_write_failu
     AtomicCheckpointIO().save_checkpoint({"step": 1}, path)
     before = path.read_bytes()
     monkeypatch.setattr(atomic.torch, "save", failing_save)
-    with pytest.raises(CheckpointWriteError, match="cannot write checkpoint .*unexpected pos"):
+    with pytest.raises(CheckpointWriteError, match=r"cannot write checkpoint .*unexpected pos"):
         AtomicCheckpointIO().save_checkpoint({"step": 2}, path)
     assert path.read_bytes() == before
 
@@ -133,7 +134,7 @@ def test_any_os_error_of_a_write_is_one_line(code, tmp_path):
 
     def fail(file):
         file.write(b"half")
-        raise OSError(code, __import__("os").strerror(code))
+        raise OSError(code, os.strerror(code))
 
     with pytest.raises(WriteError, match=f"cannot write samples {path}"):
         write_atomically(path, fail, "samples")
