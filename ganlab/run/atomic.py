@@ -60,16 +60,20 @@ def fsync_folder(folder: Path) -> None:
 
 def write_failure(error: BaseException) -> OSError | RuntimeError | None:
     """The error behind a failed write, if `error` is one: an `OSError` (ENOSPC, EROFS,
-    EDQUOT, EACCES) anywhere in its cause or context chain, or torch's write `RuntimeError`."""
-    seen = set()
+    EDQUOT, EACCES) anywhere in its cause or context chain (torch's `RuntimeError` hides the
+    ENOSPC in its context), else torch's write `RuntimeError` itself."""
+    chain, seen = [], set()
     while error is not None and id(error) not in seen:
         seen.add(id(error))
-        if isinstance(error, OSError):
-            return error
-        if isinstance(error, RuntimeError) and any(m in str(error) for m in WRITE_FAILURE_MARKS):
-            return error
+        chain.append(error)
         error = error.__cause__ or error.__context__
-    return None
+    os_errors = [e for e in chain if isinstance(e, OSError)]
+    torch_errors = [
+        e
+        for e in chain
+        if isinstance(e, RuntimeError) and any(mark in str(e) for mark in WRITE_FAILURE_MARKS)
+    ]
+    return next(iter(os_errors + torch_errors), None)
 
 
 def reason_of(error: OSError | RuntimeError) -> str:

@@ -4,6 +4,7 @@ output write is one line and exit 1 with the previous file intact (in-process CL
 import json
 
 import numpy as np
+import pytest
 import torch
 
 from ganlab import evaluate as evaluate_entry
@@ -94,9 +95,11 @@ def test_evaluate_refuses_an_earlier_evaluation_unless_overwrite(
     assert "nn_l1" in json.loads((tmp_path / "metrics.json").read_text())["metrics"]
 
 
-def test_a_disk_that_fills_mid_run_stops_it_with_one_line(mnist_root, tmp_path, capsys):
+@pytest.mark.parametrize("leave", [0, 200_000], ids=["full", "fills_during_the_save"])
+def test_a_disk_that_fills_mid_run_stops_it_with_one_line(mnist_root, tmp_path, capsys, leave):
     """The checkpoint of step 2 meets a full disk: one line, exit 1, step 1's checkpoint
-    intact and loadable (before: torch's RuntimeError traceback)."""
+    intact and loadable (before, a disk that filled during the save gave torch's
+    `RuntimeError: … unexpected pos …` traceback)."""
     with small_disk(tmp_path / "disk", size_kib=4096) as disk:
         run_dir = disk.path / "run"
         result = train_in_process(
@@ -112,6 +115,7 @@ def test_a_disk_that_fills_mid_run_stops_it_with_one_line(mnist_root, tmp_path, 
             "+callbacks.fill._target_=tests.helpers.faults.FillDiskAt",
             "+callbacks.fill.step=2",
             f"+callbacks.fill.path={disk.path}",
+            f"+callbacks.fill.leave={leave}",
             capsys=capsys,
         )
         last = run_dir / "checkpoints" / "last.ckpt"

@@ -53,11 +53,12 @@ class PoisonAt(Callback):
 
 class FillDiskAt(Callback):
     """Fill the file system holding `path` right after training step `step`, before that
-    step's checkpoint: the disk runs full in the middle of a run."""
+    step's checkpoint, leaving `leave` bytes: the disk runs full in the middle of a run."""
 
-    def __init__(self, step: int, path: str):
+    def __init__(self, step: int, path: str, leave: int = 0):
         self.step = step
         self.path = path
+        self.leave = leave
 
     def on_train_batch_end(
         self, trainer: Trainer, pl_module: LightningModule, outputs, batch, batch_idx
@@ -65,4 +66,4 @@ class FillDiskAt(Callback):
         if trainer.global_step == self.step:
             from tests.helpers.small_disk import SmallDisk
 
-            SmallDisk(Path(self.path)).fill()
+            SmallDisk(Path(self.path)).fill(self.leave)

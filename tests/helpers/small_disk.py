@@ -17,17 +17,22 @@ import pytest
 class SmallDisk:
     path: Path
 
-    def fill(self) -> None:
-        """Write a filler file until the file system is full: the next write that needs a
-        new block fails with ENOSPC."""
+    def fill(self, leave: int = 0) -> None:
+        """Write a filler file until the file system is full, or only about `leave` bytes
+        are free: a later write fails with ENOSPC at once (`leave=0`) or part-way through
+        (torch then raises `RuntimeError: … unexpected pos …`, not an OSError)."""
         descriptor = os.open(self.path / ".filler", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         try:
-            while True:
-                os.write(descriptor, b"\0" * 4096)
+            while self.free() > leave:
+                os.write(descriptor, b"\0" * min(65536, max(self.free() - leave, 4096)))
         except OSError as error:
             assert error.errno == errno.ENOSPC, error
         finally:
             os.close(descriptor)
+
+    def free(self) -> int:
+        stats = os.statvfs(self.path)
+        return stats.f_bavail * stats.f_frsize
 
     def make_read_only(self) -> None:
         mount("-o", "remount,ro", str(self.path))

@@ -72,13 +72,14 @@ def temp_files(folder):
     return [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]
 
 
+@pytest.mark.parametrize("leave", [0, 32 * 1024], ids=["full", "fills_during_the_write"])
 @pytest.mark.parametrize("kind", sorted(WRITERS))
-def test_a_full_disk_keeps_the_previous_file(kind, full_disk):
+def test_a_full_disk_keeps_the_previous_file(kind, leave, full_disk):
     first, second, what = WRITERS[kind]
     path = full_disk.path / NAMES.get(kind, f"{kind}.out")
     first(path)
     before = path.read_bytes()
-    full_disk.fill()
+    full_disk.fill(leave)
 
     with pytest.raises(WriteError) as raised:
         second(path)
