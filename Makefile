@@ -28,7 +28,7 @@ install: $(STAMP) ## create .venv and install ganlab (editable) with its dev and
 train: $(STAMP) ## run the default training job (DCGAN on MNIST); ARGS=... for overrides
 	$(PY) -m ganlab.train $(ARGS)
 
-sweep: $(STAMP) ## run a study from conf/sweep/ (SWEEP=smoke|rdfia|optuna); ARGS=... for overrides
+sweep: $(STAMP) ## run a study from conf/sweep/ (SWEEP=smoke|rdfia|rdfia_mnist|rdfia_grid|slope003_bn|optuna); ARGS=... for overrides
 	$(PY) -m ganlab.train sweep=$(SWEEP) $(ARGS)
 
 report: $(STAMP) ## table + figures for a sweep folder (SWEEP_DIR=..., default: the newest)
