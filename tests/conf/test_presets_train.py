@@ -12,9 +12,9 @@ from hydra.utils import instantiate
 from ganlab.run.config import CONF_DIR
 from ganlab.run.fit import build_model
 from ganlab.run.rules import check_config
-from tests.conf.test_sweep_presets import GRID_STUDIES, jobs
 from tests.helpers import quiet_trainer, write_mnist
 from tests.helpers.layouts import write_bricks, write_celeba
+from tests.helpers.studies import GRID_STUDIES, jobs
 
 EXPERIMENTS = sorted(p.stem for p in (Path(CONF_DIR) / "experiment").glob("*.yaml"))
 STEPS = 2

@@ -1,35 +1,16 @@
 """The study presets (conf/sweep/) and launcher presets compose into the sweeps they promise."""
 
-import functools
 import itertools
-from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_dir
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-from hydra.core.override_parser.overrides_parser import OverridesParser
 
-from ganlab.run.config import CONF_DIR
-
-PLUGINS = {
-    "optuna": "hydra_plugins.hydra_optuna_sweeper",
-    "joblib": "hydra_plugins.hydra_joblib_launcher",
-    "slurm": "hydra_plugins.hydra_submitit_launcher",
-}
-STUDIES = sorted(p.stem for p in (Path(CONF_DIR) / "sweep").glob("*.yaml"))
+from tests.helpers.studies import GRID_STUDIES, PLUGINS, STUDIES, composed, jobs
 
 
 def needs(plugin: str) -> None:
     pytest.importorskip(PLUGINS[plugin], reason="an optional extra: pip install -e '.[sweep]'")
 
 
-@functools.cache
-def composed(*overrides: str):
-    with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
-        return compose("train", overrides=list(overrides), return_hydra_config=True)
-
-
-GRID_STUDIES = [study for study in STUDIES if study not in PLUGINS]
 JOBS = {"smoke": 4, "rdfia": 5, "rdfia_mnist": 5, "rdfia_grid": 12, "slope003_bn": 2}
 FACTORS = ("model.optim.lr", "model.optim.beta1", "model.latent_dim")
 
@@ -45,15 +26,6 @@ def test_every_study_is_a_multirun_of_the_dcgan_procedure(study):
     assert set(cfg.hydra.sweeper.params) <= {
         *FACTORS, "model.optim.beta2", "+rdfia_variant", "model.net.generator.norm"
     }  # fmt: skip
-
-
-def jobs(study: str, *extra: str) -> list[list[str]]:
-    """The override list of each job Hydra's basic sweeper launches for `sweep=study`."""
-    params = composed(f"sweep={study}", *extra).hydra.sweeper.params
-    lines = [f"{key}={value}" for key, value in params.items()]
-    parsed = OverridesParser.create().parse_overrides(lines)
-    (batch,) = BasicSweeper.split_arguments(parsed, None)
-    return batch
 
 
 @pytest.mark.parametrize("study", GRID_STUDIES)
