@@ -32,30 +32,36 @@ def neighbour_radii(features: torch.Tensor, k: int) -> torch.Tensor:
 def manifold_scores(
     real: torch.Tensor,
     fake: torch.Tensor,
-    k_pr: int = PRECISION_RECALL_K,
-    k_dc: int = DENSITY_COVERAGE_K,
+    k_pr: int | None = PRECISION_RECALL_K,
+    k_dc: int | None = DENSITY_COVERAGE_K,
 ) -> dict[str, float]:
-    """precision, recall, density and coverage of `fake` (N, D) against `real` (M, D); both
-    sets need more than max(k_pr, k_dc) points."""
+    """precision and recall (k_pr), density and coverage (k_dc) of `fake` (N, D) against
+    `real` (M, D); a k of None skips its pair. Both sets need more than k points."""
     real, fake = real.float(), fake.float()
-    real_pr, real_dc = neighbour_radii(real, k_pr), neighbour_radii(real, k_dc)
-    fake_pr = neighbour_radii(fake, k_pr)
-    in_precision = torch.zeros(len(fake), dtype=torch.bool)
-    in_recall = torch.zeros(len(real), dtype=torch.bool)
-    balls_holding = torch.zeros(len(fake))
-    nearest_fake = torch.full((len(real),), torch.inf)
+    device = real.device
+    real_pr = neighbour_radii(real, k_pr) if k_pr else None
+    fake_pr = neighbour_radii(fake, k_pr) if k_pr else None
+    real_dc = neighbour_radii(real, k_dc) if k_dc else None
+    in_precision = torch.zeros(len(fake), dtype=torch.bool, device=device)
+    in_recall = torch.zeros(len(real), dtype=torch.bool, device=device)
+    balls_holding = torch.zeros(len(fake), device=device)
+    nearest_fake = torch.full((len(real),), torch.inf, device=device)
     start = 0
     for chunk in fake.split(CHUNK):
         rows = slice(start, start + len(chunk))
         distances = torch.cdist(chunk, real)  # (chunk, M)
-        in_precision[rows] = (distances <= real_pr).any(dim=1)
-        in_recall |= (distances <= fake_pr[rows, None]).any(dim=0)
-        balls_holding[rows] = (distances < real_dc).sum(dim=1).float()
-        nearest_fake = torch.minimum(nearest_fake, distances.min(dim=0).values)
+        if k_pr:
+            in_precision[rows] = (distances <= real_pr).any(dim=1)
+            in_recall |= (distances <= fake_pr[rows, None]).any(dim=0)
+        if k_dc:
+            balls_holding[rows] = (distances < real_dc).sum(dim=1).float()
+            nearest_fake = torch.minimum(nearest_fake, distances.min(dim=0).values)
         start += len(chunk)
-    return {
-        "precision": in_precision.float().mean().item(),
-        "recall": in_recall.float().mean().item(),
-        "density": balls_holding.mean().item() / k_dc,
-        "coverage": (nearest_fake < real_dc).float().mean().item(),
-    }
+    scores = {}
+    if k_pr:
+        scores["precision"] = in_precision.float().mean().item()
+        scores["recall"] = in_recall.float().mean().item()
+    if k_dc:
+        scores["density"] = balls_holding.mean().item() / k_dc
+        scores["coverage"] = (nearest_fake < real_dc).float().mean().item()
+    return scores
