@@ -5,14 +5,15 @@
 # DATA holds celeba/ and lego-brick-images/ (docs/data.md); OUT (default outputs/presets)
 # gets one run folder per preset and report.md / report.csv / report_*.png. Rerunning skips
 # completed runs and evaluations and resumes an interrupted run from its last.ckpt.
-# Settings (environment): PY (python), N (10000 evaluated samples), REAL_N (reference
-# images; empty: all), RUNS (which runs, names as below), DRY_RUN=1 (print the commands).
+# Settings (environment): PY (python), N (evaluated samples; auto: the evaluation protocol's,
+# 10,000 on a GPU), REAL_N (reference images; empty: the protocol's), RUNS (which runs, names
+# as below), DRY_RUN=1 (print the commands).
 set -euo pipefail
 
 PY=${PY:-python}
 DATA=${DATA:-${GANLAB_DATA:-data}}
 OUT=${OUT:-outputs/presets}
-N=${N:-10000}
+N=${N:-auto}
 REAL_N=${REAL_N:-}
 # run name = experiment, or experiment+rdfia_variant for the RDFIA study's one-factor changes
 RUNS=${RUNS:-"book_dcgan_bricks book_wgan_gp_celeba book_cgan_celeba_blond

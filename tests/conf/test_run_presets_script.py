@@ -52,7 +52,7 @@ def test_every_face_and_brick_preset_is_trained_evaluated_and_reported(tmp_path)
     assert variants == VARIANTS | {None}
     for overrides in evaluations:
         assert overrides[0].startswith(f"ckpt_path={tmp_path}/")
-        assert overrides[0].endswith("/checkpoints/last.ckpt") and "n=10000" in overrides
+        assert overrides[0].endswith("/checkpoints/last.ckpt") and "n=auto" in overrides
 
 
 def test_a_rerun_skips_finished_work_and_resumes_an_interrupted_run(tmp_path):
