@@ -163,7 +163,7 @@ def r1_penalty(
     labels: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Mescheder et al.'s R1, ½ mean ‖∇D(x)‖₂² on the real images only (`fake` is unused), so
-    that its weight is their γ (and StyleGAN2's); and the per-sample norms (for logging).
+    that its weight is their gamma (and StyleGAN2's); and the per-sample norms (for logging).
     In fp32 with autocast off, as `gradient_penalty`."""
     with torch.autocast(device_type=real.device.type, enabled=False):
         norms = critic_gradient_norms(critic, real.detach().float(), labels)

@@ -53,7 +53,7 @@ class RecipeGAN(GAN):
         choice("loss", tuple(LOSSES)),
         Rule("n_critic", "integer", ">= 1", at_least(1), always_name_type=True),
         choice("penalty", PENALTIES),
-        Rule("penalty_weight", "number", ">= 0", at_least(0), label="the penalty weight λ or γ"),
+        Rule("penalty_weight", "number", ">= 0", at_least(0), label="the penalty weight"),
         Rule("penalty_every", "integer", ">= 1", at_least(1)),
         Rule("clip_value", "number", "> 0", positive),
     )

@@ -75,4 +75,3 @@ class WGAN(RecipeGAN):
     def score_metrics(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> Metrics:
         """`c_wass`: mean D(x) - mean D(G(z)), the critic's Wasserstein estimate."""
         return {"c_wass": real_logits.mean() - fake_logits.mean()}
-

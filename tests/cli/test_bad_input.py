@@ -135,7 +135,7 @@ ROWS = [
     Row(
         "penalty_weight",
         lambda p: ["model=wgan_gp", "model.penalty_weight=-1"],
-        "model.penalty_weight (the penalty weight λ or γ) must be >= 0, got -1",
+        "model.penalty_weight (the penalty weight) must be >= 0, got -1",
     ),
     Row(
         "clip_value",
@@ -145,7 +145,8 @@ ROWS = [
     Row(
         "penalty",
         lambda p: ["model=wgan_gp", "model.penalty=spectral"],
-        "model.penalty must be one of ['none', 'gradient_penalty', 'r1', 'weight_clipping'], got 'spectral'",
+        "model.penalty must be one of ['none', 'gradient_penalty', 'r1', 'weight_clipping'], "
+        "got 'spectral'",
     ),
     Row(
         "label_tricks_on_hinge",
