@@ -67,8 +67,8 @@ class RecipeGAN(GAN):
         if every != 1 and penalty not in LAZY_PENALTIES:
             raise UsageError(
                 f"{prefix}penalty_every={every} (lazy regularisation) applies to "
-                f"{prefix}penalty={' or '.join(LAZY_PENALTIES)}, not {penalty!r}: set "
-                f"{prefix}penalty_every=1"
+                f"{prefix}penalty={' or '.join(LAZY_PENALTIES)}, not {prefix}penalty={penalty}: "
+                f"set {prefix}penalty_every=1"
             )
 
     def __init__(

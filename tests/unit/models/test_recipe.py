@@ -42,10 +42,10 @@ def build(procedure: type[RecipeGAN], **options) -> RecipeGAN:
 
 
 def fixed_batch() -> tuple[torch.Tensor, torch.Tensor]:
+    """Real and fake images in [-1, 1], the same every time."""
     data = torch.Generator().manual_seed(1)
-    return torch.rand(BATCH, *SHAPE, generator=data) * 2 - 1, torch.rand(
-        BATCH, *SHAPE, generator=data
-    ) * 2 - 1
+    real, fake = torch.rand(2, BATCH, *SHAPE, generator=data) * 2 - 1
+    return real, fake
 
 
 def whole_discriminator_loss(model: RecipeGAN, real: torch.Tensor, fake: torch.Tensor):
