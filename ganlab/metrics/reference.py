@@ -6,6 +6,7 @@ and keyed by a hash of its description (data-module class, root made absolute, s
 size …). Delete the folder after changing data files in place; `cache=false` bypasses it.
 A cache file that cannot be read (truncated, corrupt, another program's) is rebuilt, with a
 warning; one that cannot be written leaves the evaluation uncached, with a warning.
+`export_statistics` writes the Inception statistics as pytorch-fid's `.npz` for other tools.
 """
 
 import hashlib
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from ganlab import __version__
@@ -82,3 +84,17 @@ def read_cache(path: Path) -> dict[str, Any] | None:
         reason = "not a ganlab reference cache"
     warnings.warn(f"the reference cache {path} cannot be read ({reason}); rebuilding", stacklevel=3)
     return None
+
+
+def export_statistics(path: Path, features: torch.Tensor, protocol: dict[str, Any]) -> None:
+    """pytorch-fid's `.npz` of a reference set: `mu` (D,) and `sigma` (D, D, the unbiased
+    covariance, as `np.cov`) in float64, plus `protocol`: the real images, features and
+    resize as a JSON string (a unicode array: it loads with allow_pickle=False)."""
+    features = features.double()
+    described = {key: protocol[key] for key in ("real", "features", "resize")}
+    arrays = {
+        "mu": features.mean(0).numpy(),
+        "sigma": torch.cov(features.T).numpy(),
+        "protocol": np.array(json.dumps(described)),
+    }
+    write_atomically(path, lambda file: np.savez(file, **arrays), "statistics")

@@ -22,6 +22,9 @@ from ganlab.errors import UsageError
 
 UPDATES = ("alternating", "simultaneous")
 """`update_mode`s: D then G against the updated D, or both from one forward pass."""
+GENERATOR_NOISE = ("reused", "fresh")
+"""`model.generator_noise`: the alternating generator step back-propagates through the last
+discriminator update's fakes, or draws fresh noise (sets `generator_reuses_fakes`)."""
 Metrics = dict[str, torch.Tensor]
 
 

@@ -1,5 +1,7 @@
-"""The runs of a sweep folder: each run folder's overrides (what was swept) and record."""
+"""The runs of a sweep folder: each run folder's overrides (what was swept), its record and,
+where `python -m ganlab.evaluate` scored its last checkpoint, those metrics."""
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +13,8 @@ from ganlab.run.record import UnreadableRecord, read_record
 
 INCOMPLETE = "incomplete"
 """The status of a run folder without `metrics.json`: still running, or killed."""
+EVALUATION = Path("evaluation") / "last" / "metrics.json"
+"""Where `python -m ganlab.evaluate ckpt_path=RUN/checkpoints/last.ckpt` writes by default."""
 
 
 @dataclass
@@ -20,6 +24,7 @@ class Run:
     overrides: dict[str, str]
     record: dict[str, Any] | None
     label: str = field(default="")
+    evaluation: dict[str, float | None] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -27,7 +32,9 @@ class Run:
 
     @property
     def metrics(self) -> dict[str, float | None]:
-        return self.record.get("metrics", {}) if self.record else {}
+        """The training record's final metrics, then the evaluation's (fid, kid_mean, …)."""
+        recorded = self.record.get("metrics", {}) if self.record else {}
+        return {**recorded, **self.evaluation}
 
     def final_samples(self) -> Path | None:
         """The last fixed-noise grid the run wrote (names sort by epoch and step)."""
@@ -41,6 +48,22 @@ class Unreadable:
 
     name: str
     reason: str
+
+
+def read_evaluation(run_dir: Path) -> dict[str, float | None]:
+    """The metrics the evaluation of the run's last checkpoint wrote; {} when it has none;
+    `UnreadableRecord` when the file is there but is not an evaluation's."""
+    path = run_dir / EVALUATION
+    if not path.is_file():
+        return {}
+    try:
+        evaluation = json.loads(path.read_bytes())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise UnreadableRecord(f"{path} is not readable JSON ({error})") from None
+    metrics = evaluation.get("metrics", {}) if isinstance(evaluation, dict) else None
+    if not isinstance(metrics, dict):
+        raise UnreadableRecord(f"{path} is not an evaluation's metrics.json")
+    return dict(metrics)
 
 
 def natural_key(text: str) -> tuple:
@@ -77,7 +100,8 @@ def find_runs(sweep_dir: Path) -> tuple[list[Run], list[Unreadable]]:
         name = str(folder.relative_to(sweep_dir))
         name = folder.name if name == "." else name
         try:
-            runs.append(Run(name, folder, read_overrides(folder), read_record(folder)))
+            overrides, record = read_overrides(folder), read_record(folder)
+            runs.append(Run(name, folder, overrides, record, evaluation=read_evaluation(folder)))
         except UnreadableRecord as error:
             unreadable.append(Unreadable(name, str(error)))
     return runs, unreadable
