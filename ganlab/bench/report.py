@@ -16,6 +16,7 @@ import torch
 
 from ganlab.bench.keras_dcgan import tensorflow_version
 from ganlab.bench.timing import Timings
+from ganlab.run.atomic import write_text_atomically
 
 TITLE = "# ganlab benchmarks"
 INTRO = """\
@@ -128,4 +129,4 @@ def write(path: Path, device: torch.device, body: str) -> None:
     for name, content in sections.items():
         if content:
             parts += [f"<!-- bench:{name} -->", content + f"<!-- /bench:{name} -->", ""]
-    path.write_text("\n".join(parts))
+    write_text_atomically(path, "\n".join(parts), "benchmark report")
