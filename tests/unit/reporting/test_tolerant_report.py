@@ -9,6 +9,8 @@ from omegaconf import OmegaConf
 from ganlab.report import main
 from ganlab.run.record import completed_record, failed_record, write_record
 from ganlab.run.sweep_job import SweepOutcome
+from tests.helpers import TINY
+from tests.helpers.inprocess import train_in_process
 
 
 def job(sweep_dir, name, record=None):
@@ -101,3 +103,21 @@ def test_a_sweep_with_one_completed_job_exits_normally(tmp_path):
     job(tmp_path, "0", failed_record(RuntimeError("boom"), 1.0, None))
     job(tmp_path, "1", completed_record({"g_loss_epoch": 1.5}, 10, 1, 2.0))
     SweepOutcome().on_multirun_end(sweep_config(tmp_path))
+
+
+def test_a_real_sweep_whose_jobs_all_fail_exits_1(mnist_root, tmp_path, capsys):
+    """`python -m ganlab.train -m` (in-process) with every job refused by its settings."""
+    sweep_dir = tmp_path / "sweep"
+    result = train_in_process(
+        "--multirun",
+        f"data.root={mnist_root}",
+        "data.splits=[test]",
+        f"hydra.sweep.dir={sweep_dir}",
+        *TINY,
+        "model.latent_dim=0,-1",
+        capsys=capsys,
+    )
+    assert result.returncode == 1
+    assert f"ganlab: error: all 2 jobs of the sweep in {sweep_dir} failed" in result.stderr
+    statuses = [json.loads((sweep_dir / n / "metrics.json").read_text())["status"] for n in "01"]
+    assert statuses == ["failed", "failed"]
