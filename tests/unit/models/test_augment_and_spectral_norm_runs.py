@@ -9,9 +9,9 @@ from torch.utils.data import DataLoader
 from ganlab.models import DCGAN, GAN, WGAN
 from ganlab.models.augment import DiffAugment
 from ganlab.run.checkpoint import load_module, read_checkpoint
-from tests.helpers import quiet_trainer
+from tests.helpers import TINY, quiet_trainer
 from tests.helpers.checkpoints import train_run
-from tests.helpers.inprocess import train_in_process
+from tests.helpers.inprocess import SMALL, train_in_process
 
 NET = {
     "generator": {"_target_": "ganlab.nets.dcgan28.Generator"},
@@ -137,3 +137,38 @@ def test_an_unknown_policy_stops_the_run_before_anything_is_written(tmp_path, ca
     assert result.returncode == 2
     assert "model.augment must be a comma-separated string or a list of policies" in result.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_resume_is_bit_identical_with_both(mnist_root, tmp_path):
+    # the power iteration's vectors and the augmentation's random draws continue exactly
+    common = [
+        f"data.root={mnist_root}",
+        "data.splits=[test]",
+        *TINY,
+        *SMALL,
+        "data.batch_size=16",  # 4 steps per epoch
+        "trainer.deterministic=true",
+        "seed=3",
+        "model.augment=[color,translation,cutout]",
+        "model.net.discriminator.spectral_norm=true",
+        "model.net.generator.spectral_norm=true",
+    ]
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    try:
+        straight, interrupted = tmp_path / "straight", tmp_path / "interrupted"
+        runs = [
+            (straight, "trainer.max_epochs=2"),
+            (interrupted, "trainer.max_epochs=1"),
+            (interrupted, "trainer.max_epochs=2", "resume=true"),
+        ]
+        for run_dir, *extra in runs:
+            result = train_in_process(*common, f"hydra.run.dir={run_dir}", *extra)
+            assert result.returncode == 0
+    finally:
+        torch.use_deterministic_algorithms(deterministic)
+    ours, reference = (
+        read_checkpoint(d / "checkpoints" / "last.ckpt") for d in (interrupted, straight)
+    )
+    assert ours["global_step"] == reference["global_step"] == 8
+    for name, tensor in reference["state_dict"].items():
+        assert torch.equal(ours["state_dict"][name], tensor), name
