@@ -18,6 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from ganlab import __version__
 from ganlab.errors import UsageError
+from ganlab.models.augment import POLICIES, augmentation_of, is_policy
 from ganlab.models.optimizers import build_optimizers, class_options, stored
 from ganlab.models.schedule import GENERATOR_NOISE, Schedule
 from ganlab.run.values import Declared, Rule, at_least, in_unit_interval, positive
@@ -58,6 +59,13 @@ class GAN(Schedule, Declared):
             lambda value: value in GENERATOR_NOISE,
             nullable=True,
         ),
+        Rule(
+            "augment",
+            "choice",
+            f"a comma-separated string or a list of policies from {list(POLICIES)}",
+            is_policy,
+            nullable=True,
+        ),
     )
 
     @classmethod
@@ -80,17 +88,20 @@ class GAN(Schedule, Declared):
         compile: bool | dict = False,
         channels_last: bool | None = None,
         generator_noise: str | None = None,
+        augment: str | list[str] | None = None,
     ):
         super().__init__()
         net, optim = plain(net), plain(optim)
         image_shape = tuple(plain(image_shape))
         class_names = list(plain(class_names) or [])
+        augment = plain(augment)
         self.check_values(
             {
                 "latent_dim": latent_dim,
                 "sample_count": sample_count,
                 "optim": optim,
                 "generator_noise": generator_noise,
+                "augment": augment,
             }
         )
         if conditional and num_classes < 1:
@@ -112,6 +123,7 @@ class GAN(Schedule, Declared):
                 "compile": plain(compile),
                 "channels_last": channels_last,
                 "generator_noise": generator_noise,
+                "augment": augment,
             }
         )
         if generator_noise is not None:
@@ -122,6 +134,7 @@ class GAN(Schedule, Declared):
         self.conditional = conditional
         self.num_classes = num_classes
         self.class_names = class_names
+        self.augmentation = augmentation_of(augment)
         classes = num_classes if conditional else 0
         try:
             self.generator = instantiate(
