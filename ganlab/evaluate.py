@@ -30,6 +30,7 @@ from ganlab.metrics.real_images import (
 )
 from ganlab.metrics.reference import default_cache_dir
 from ganlab.models.base import GAN
+from ganlab.models.ema import sample_option
 from ganlab.run import cli
 from ganlab.run.checkpoint import checkpoint_option, module_from_checkpoint, read_checkpoint
 from ganlab.run.cli import run_reporting_errors
@@ -138,10 +139,12 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     check_settings(cfg, ckpt)
     metrics = parse_metrics(list(cfg.metrics))
     device = resolve_device(cfg.device)
+    ema = sample_option(cfg)
     checkpoint = read_checkpoint(ckpt, cfg.get("trusted_prefixes")) if ckpt else None
     model = None
     if checkpoint is not None and cfg.samples is None:
         model = module_from_checkpoint(checkpoint)  # before out is made and the real data loads
+        model.sample_with_ema = ema
     out_default = None if ckpt is None else run_folder(ckpt) / "evaluation" / Path(ckpt).stem
     out = writable_folder(cfg.out or out_default)
 
@@ -171,6 +174,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         "ckpt": None if ckpt is None else str(Path(ckpt).resolve()),
         "global_step": None if checkpoint is None else checkpoint.get("global_step"),
         "samples": cfg.samples or "generated",
+        "weights": None if model is None else model.sampled_weights,
         "n": len(fake),
         "seed": cfg.seed,
         "real": reference.source,
