@@ -14,6 +14,7 @@ from ganlab.errors import UsageError
 from ganlab.models import DCGAN, WGAN
 from ganlab.models.ema import GeneratorEMA, sample_option
 from ganlab.run.checkpoint import module_from_checkpoint
+from ganlab.run.resume import differences, plain
 from tests.helpers import quiet_trainer
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -194,11 +195,22 @@ def test_a_checkpoint_round_trip_keeps_the_average_and_one_without_it_still_load
     older = build(decay=None)  # as written before the option: no ema key at all
     hparams = {k: v for k, v in older.hparams.items() if k != "ema"}
     state = older.state_dict()
-    plain = module_from_checkpoint({**checkpoint, "hyper_parameters": hparams, "state_dict": state})
-    assert plain.ema is None and plain.sampled_weights == "raw"
+    without = module_from_checkpoint(
+        {**checkpoint, "hyper_parameters": hparams, "state_dict": state}
+    )
+    assert without.ema is None and without.sampled_weights == "raw"
 
 
 def test_the_entry_points_ema_option_is_a_boolean():
     assert sample_option({}) is True and sample_option({"ema": False}) is False
     with pytest.raises(UsageError, match=r"ema .* must be true or false, got 'no'"):
         sample_option({"ema": "no"})
+
+
+def test_an_older_checkpoint_resumes_with_the_average_off_and_refuses_it_on():
+    older = dict(build(decay=None).hparams)
+    older.pop("ema")  # written before the option existed
+    assert differences(plain(older), plain(dict(build(decay=None).hparams))) == []
+    assert differences(plain(older), plain(dict(build(decay=0.5).hparams))) == [
+        "model.ema: None in the checkpoint, {'decay': 0.5, 'start': 0} now"
+    ]
