@@ -29,3 +29,10 @@ def test_every_model_preset_composes_with_the_average_off_and_builds_it_on(model
 def test_a_decay_outside_the_unit_interval_is_refused_before_training(decay):
     with pytest.raises(UsageError, match=r"model\.ema\.decay must be"):
         check_config(composed("model=dcgan", f"model.ema.decay={decay}"))
+
+
+def test_a_decay_finer_than_16_bit_weights_is_refused_and_bf16_mixed_is_not():
+    with pytest.raises(UsageError, match=r"trainer\.precision=bf16-mixed \(32-bit weights\)"):
+        check_config(composed("model.ema.decay=0.999", "trainer.precision=bf16-true"))
+    check_config(composed("model.ema.decay=0.999", "trainer.precision=bf16-mixed"))
+    check_config(composed("model.ema.decay=0.9", "trainer.precision=bf16-true"))

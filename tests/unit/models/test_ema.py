@@ -143,8 +143,13 @@ def train(model, steps: int = STEPS) -> LiveWeights:
 
 @pytest.mark.parametrize(
     ("procedure", "options"),
-    [(DCGAN, {}), (DCGAN, {"update": "simultaneous"}), (WGAN, {"n_critic": 2})],
-    ids=["dcgan", "dcgan_simultaneous", "wgan_gp_2_critic_steps"],
+    [
+        (DCGAN, {}),
+        (DCGAN, {"update": "simultaneous"}),
+        (DCGAN, {"conditional": True, "num_classes": 3}),
+        (WGAN, {"n_critic": 2}),
+    ],
+    ids=["dcgan", "dcgan_simultaneous", "cdcgan", "wgan_gp_2_critic_steps"],
 )
 def test_training_folds_in_every_generator_update_once(procedure, options):
     decay = 0.5
