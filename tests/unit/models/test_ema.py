@@ -219,3 +219,12 @@ def test_an_older_checkpoint_resumes_with_the_average_off_and_refuses_it_on():
     assert differences(plain(older), plain(dict(build(decay=0.5).hparams))) == [
         "model.ema: None in the checkpoint, {'decay': 0.5, 'start': 0} now"
     ]
+
+
+def test_channels_last_reaches_the_copy_and_the_average_still_follows():
+    model = build(channels_last=True)
+    live = train(model, steps=1)
+    convolution = next(p for p in model.ema.generator.parameters() if p.dim() == 4)
+    assert convolution.is_contiguous(memory_format=torch.channels_last)
+    for averaged, before, after in zip(model.ema.generator.parameters(), *live.after, strict=True):
+        torch.testing.assert_close(averaged, 0.5 * before + 0.5 * after)
