@@ -83,7 +83,8 @@ def test_evaluate_scores_the_weights_metrics_json_names(ema_ckpt, tmp_path):
             )
         )
         scores[ema] = json.loads((out / "metrics.json").read_text())
-    assert (scores["true"]["weights"], scores["false"]["weights"]) == ("ema", "raw")
+    weights = [scores[ema]["protocol"]["generated"]["weights"] for ema in ("true", "false")]
+    assert weights == ["ema", "raw"]
     assert scores["true"]["metrics"] != scores["false"]["metrics"]
 
 
