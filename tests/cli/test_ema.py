@@ -17,7 +17,9 @@ from ganlab.generate import generate
 from ganlab.run.checkpoint import load_module
 from ganlab.run.config import CONF_DIR
 from ganlab.sampling.latents import latent_vectors
+from tests.helpers import TINY
 from tests.helpers.checkpoints import train_run
+from tests.helpers.inprocess import train_in_process
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -100,3 +102,32 @@ def test_export_writes_the_average_unless_ema_false(ema_ckpt, tmp_path):
         )
         with torch.no_grad():
             torch.testing.assert_close(torch.jit.load(out)(z), network.eval()(z, None))
+
+
+@pytest.mark.parametrize("preset", ["dcgan", "cdcgan"])
+def test_every_option_of_the_menu_trains_together_from_the_command_line(
+    preset, mnist_root, tmp_path, capsys
+):
+    result = train_in_process(
+        f"model={preset}",
+        "model.loss=hinge",
+        "model.net.discriminator.spectral_norm=true",
+        "model.ema.decay=0.999",
+        "model.penalty=r1",
+        "model.penalty_weight=10",
+        "model.augment=[translation,cutout]",
+        f"data.root={mnist_root}",
+        "data.splits=[test]",
+        "trainer.max_steps=2",
+        "logger=none",
+        f"paths.output_dir={tmp_path}",
+        *TINY,
+        capsys=capsys,
+    )
+    assert result.returncode == 0, result.stderr
+    model = load_module(tmp_path / "checkpoints" / "last.ckpt")
+    assert model.conditional == (preset == "cdcgan")
+    assert (model.hparams.loss, model.hparams.penalty, model.ema.decay) == ("hinge", "r1", 0.999)
+    assert model.augmentation.policies == ("translation", "cutout")
+    averaged, live = (next(g.parameters()) for g in (model.ema.generator, model.generator))
+    assert not torch.equal(averaged, live)

@@ -169,6 +169,20 @@ def test_training_folds_in_every_generator_update_once(procedure, options):
         assert torch.equal(mine, theirs)
 
 
+def test_a_spectrally_normalised_generator_is_averaged_through_its_parametrization():
+    net = {**NET, "generator": {**NET["generator"], "spectral_norm": True}}
+    torch.manual_seed(0)
+    model = DCGAN(net=net, optim=ADAM, latent_dim=LATENT, image_shape=SHAPE, ema={"decay": 0.5})
+    live = train(model, steps=1)
+    assert model.ema.generator.state_dict().keys() == model.generator.state_dict().keys()
+    for averaged, before, after in zip(model.ema.generator.parameters(), *live.after, strict=True):
+        torch.testing.assert_close(averaged, 0.5 * before + 0.5 * after)
+    z = torch.randn(2, LATENT)
+    averaged = model.generate(z)
+    model.sample_with_ema = False
+    assert not torch.allclose(averaged, model.generate(z))
+
+
 def test_generate_samples_the_average_unless_told_not_to():
     model = build()
     train(model)
