@@ -72,6 +72,7 @@ class GAN(Schedule, Declared):
         sample_count: int = 64,
         compile: bool | dict = False,
         channels_last: bool | None = None,
+        diagnostics: bool = True,
     ):
         super().__init__()
         net, optim = plain(net), plain(optim)
@@ -96,9 +97,11 @@ class GAN(Schedule, Declared):
                 "sample_count": sample_count,
                 "compile": plain(compile),
                 "channels_last": channels_last,
+                "diagnostics": diagnostics,
             }
         )
         self.automatic_optimization = False
+        self.diagnostics = diagnostics
         self.latent_dim = latent_dim
         self.conditional = conditional
         self.num_classes = num_classes

@@ -13,6 +13,7 @@ import warnings
 import torch
 from torch import nn
 
+from ganlab.diagnosis.signals import separation_accuracy
 from ganlab.losses import (
     clip_weights,
     critic_gradient_norms,
@@ -97,6 +98,14 @@ class WGAN(GAN):
     ) -> Objective:
         wasserstein = critic_wasserstein_loss(real_logits, fake_logits)
         return Objective(wasserstein, {"c_wass": -wasserstein.detach()})
+
+    def discriminator_accuracy(
+        self, real_logits: torch.Tensor, fake_logits: torch.Tensor
+    ) -> Metrics:
+        """A critic's scores have no threshold: `c_acc_*` count the scores on the right side
+        of the other set's mean (`ganlab.diagnosis.signals.separation_accuracy`)."""
+        real, fake = separation_accuracy(real_logits, fake_logits)
+        return {"c_acc_real": real, "c_acc_fake": fake}
 
     def penalty(
         self, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None
