@@ -71,11 +71,12 @@ class SampleGrid(Callback):
     def log_diversity(
         self, trainer: Trainer, pl_module: LightningModule, samples: torch.Tensor, step: int
     ) -> None:
-        """To every logger at `step`, and to `callback_metrics` for the diagnosis."""
+        """To every logger and to `callback_metrics` (for the diagnosis). Plotted on the
+        losses' axis: the index of the batch whose update made these weights (`step` - 1)."""
         if self.real_diversity is None:
             return
         labels = pl_module.fixed_labels if pl_module.conditional else None
         diversity = mean_pairwise_distance(samples, labels) / self.real_diversity
         trainer.callback_metrics[DIVERSITY] = diversity
         for logger in trainer.loggers:
-            logger.log_metrics({DIVERSITY: diversity.item()}, step=step)
+            logger.log_metrics({DIVERSITY: diversity.item()}, step=max(step - 1, 0))
