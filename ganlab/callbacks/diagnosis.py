@@ -11,7 +11,6 @@ import torch
 from lightning.pytorch import Callback, LightningModule, Trainer
 from lightning.pytorch.utilities import rank_zero_only
 
-from ganlab.callbacks.divergence import step_values
 from ganlab.callbacks.run_summary import comparable_hparams
 from ganlab.callbacks.to_loggers import log_text
 from ganlab.diagnosis.rules import SIGNALS, Thresholds, windows
@@ -36,17 +35,27 @@ class Diagnosis(Callback, Declared):
         self.phases: list[Phase] = []
         self.settings: dict[str, Any] = {}
 
+    def state_dict(self) -> dict[str, Any]:
+        """The signals read so far: a resumed run's timeline starts at step 0."""
+        return {"series": self.series}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.series = {
+            name: [(int(step), float(value)) for step, value in points]
+            for name, points in state_dict["series"].items()
+        }
+
     def on_fit_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
         self.settings = comparable_hparams(trainer, pl_module)
 
     def on_train_batch_end(
         self, trainer: Trainer, pl_module: LightningModule, outputs: Any, batch: Any, idx: int
     ) -> None:
-        names, values = step_values(trainer)
-        kept = [i for i, name in enumerate(names) if name in SIGNALS]
-        if kept:
-            step = trainer.global_step - 1
-            self.pending.append((step, [names[i] for i in kept], values[kept]))
+        logged = trainer.callback_metrics
+        names = [name for name in SIGNALS if name in logged and logged[name].numel() == 1]
+        if names:
+            values = torch.stack([logged[name].detach().float().reshape(()) for name in names])
+            self.pending.append((trainer.global_step - 1, names, values))
         if self.pending and trainer.global_step // self.window > self.pending[0][0] // self.window:
             self.close_window(trainer)
 

@@ -93,7 +93,7 @@ def failed_record(error: BaseException, wall_time_s: float, previous: dict | Non
         "global_step": previous.get("global_step"),
         "epochs": previous.get("epochs"),
         "wall_time_s": round(previous.get("wall_time_s", 0.0) + wall_time_s, 3),
-    }
+    } | ({"diagnosis": previous["diagnosis"]} if "diagnosis" in previous else {})
 
 
 def describe(error: BaseException) -> str:

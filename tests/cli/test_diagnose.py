@@ -7,6 +7,7 @@ import shutil
 from argparse import Namespace
 
 import pytest
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from ganlab.diagnose import main
 from ganlab.report import report
@@ -40,6 +41,11 @@ def test_diagnose_prints_the_timeline_the_run_recorded(mnist_root, tmp_path, cap
     ]
     assert "model.optim.lr_d=0.0005" in lines[-1]
 
+    assert any(
+        "diagnosis/text_summary" in accumulator.Tags()["tensors"]
+        for events in (run_dir / "tensorboard").rglob("events.out.tfevents.*")
+        if (accumulator := EventAccumulator(str(events))).Reload()
+    )
     main([str(run_dir)])
     assert capsys.readouterr().out.splitlines() == lines
     shutil.rmtree(run_dir / "tensorboard")
