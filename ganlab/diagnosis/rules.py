@@ -90,13 +90,18 @@ def windows(series: Series, size: int) -> list[Window]:
     return result
 
 
+BCE_LOSSES = ("ns", "minimax")
+"""`model.loss` values whose `d_loss` is the binary cross-entropy the dominance rule reads;
+the `g_loss` rule of a fooled discriminator reads the non-saturating `ns` loss."""
 PEAKED = ("grad_norm_g", "sample_diversity")
 """Signals whose largest window so far the rules compare against."""
 
 
-def verdict(window: Window, peaks: Mapping[str, float], thresholds: Thresholds) -> tuple[str, str]:
+def verdict(
+    window: Window, peaks: Mapping[str, float], thresholds: Thresholds, loss: str = "ns"
+) -> tuple[str, str]:
     """The window's verdict and the numbers that show it; `peaks`: the largest window mean
-    so far (this window included) of each of `PEAKED`."""
+    so far (this window included) of each of `PEAKED`; `loss`: the run's `model.loss`."""
     means, t = window.means, thresholds
     bad = sorted(name for name, value in means.items() if not math.isfinite(value))
     if bad:
@@ -106,12 +111,12 @@ def verdict(window: Window, peaks: Mapping[str, float], thresholds: Thresholds) 
     if exploded:
         shown = (f"{k} {v:.3g} > {t.exploded_gradient:g}" for k, v in exploded.items())
         return DIVERGENCE, ", ".join(shown)
-    if {"d_acc_real", "d_acc_fake", "d_loss"} <= means.keys():
-        real, fake, loss = means["d_acc_real"], means["d_acc_fake"], means["d_loss"]
-        if min(real, fake) >= t.dominant_accuracy and loss < t.dominant_loss:
+    if loss in BCE_LOSSES and {"d_acc_real", "d_acc_fake", "d_loss"} <= means.keys():
+        real, fake, d_loss = means["d_acc_real"], means["d_acc_fake"], means["d_loss"]
+        if min(real, fake) >= t.dominant_accuracy and d_loss < t.dominant_loss:
             return DISCRIMINATOR_DOMINATES, (
                 f"D accuracy real {real:.2f}, fake {fake:.2f} (>= {t.dominant_accuracy:g}), "
-                f"d_loss {loss:.3g} (< {t.dominant_loss:g})"
+                f"d_loss {d_loss:.3g} (< {t.dominant_loss:g})"
             )
     diversity, most = means.get("sample_diversity"), peaks.get("sample_diversity", 0.0)
     if (
@@ -129,11 +134,11 @@ def verdict(window: Window, peaks: Mapping[str, float], thresholds: Thresholds) 
             f"grad_norm_g {grad_g:.3g} is {grad_g / peak:.2f} of its peak {peak:.3g} "
             f"(< {t.vanished_gradient:g})"
         )
-    if {"d_acc_fake", "g_loss"} <= means.keys():
-        fake, loss = means["d_acc_fake"], means["g_loss"]
-        if fake <= 0.05 and loss < t.fooled_generator_loss:
+    if loss == "ns" and {"d_acc_fake", "g_loss"} <= means.keys():
+        fake, g_loss = means["d_acc_fake"], means["g_loss"]
+        if fake <= 0.05 and g_loss < t.fooled_generator_loss:
             return VANISHING_GRADIENT, (
-                f"D accuracy on fake {fake:.2f} (<= 0.05), g_loss {loss:.3g} "
+                f"D accuracy on fake {fake:.2f} (<= 0.05), g_loss {g_loss:.3g} "
                 f"(< {t.fooled_generator_loss:g}): D(G(z)) >= 0.9"
             )
     return HEALTHY, "no rule fired"

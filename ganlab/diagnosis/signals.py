@@ -17,12 +17,12 @@ def gradient_norm(parameters: Iterable[torch.nn.Parameter]) -> torch.Tensor:
 
 
 def decision_accuracy(
-    real_logits: torch.Tensor, fake_logits: torch.Tensor
+    real_logits: torch.Tensor, fake_logits: torch.Tensor, threshold: float = 0.0
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """A classifier discriminator's accuracy on real and on fake images: the fraction of real
-    logits above 0 (D(x) > 0.5) and of fake logits at or below it."""
+    outputs above `threshold` (a logit above 0: D(x) > 0.5) and of fake ones at or below it."""
     real, fake = real_logits.detach(), fake_logits.detach()
-    return (real > 0).float().mean(), (fake <= 0).float().mean()
+    return (real > threshold).float().mean(), (fake <= threshold).float().mean()
 
 
 def separation_accuracy(

@@ -37,15 +37,17 @@ def timeline(
     """The windows' verdicts, consecutive equal ones merged into phases, each with the
     remedies for its verdict under the run's `settings` (see `ganlab.diagnosis.remedies`)."""
     phases: list[Phase] = []
+    settings = settings or {}
+    loss = str(settings.get("model.loss") or "ns")
     peaks: dict[str, float] = {}
     for window in windows_:
         for signal in PEAKED:
             value = window.means.get(signal)
             if value is not None and math.isfinite(value):
                 peaks[signal] = max(peaks.get(signal, 0.0), value)
-        name, evidence = verdict(window, peaks, thresholds or Thresholds())
+        name, evidence = verdict(window, peaks, thresholds or Thresholds(), loss)
         start = phases.pop().start if phases and phases[-1].verdict == name else window.start
-        phases.append(Phase(start, window.end, name, evidence, remedies(name, settings or {})))
+        phases.append(Phase(start, window.end, name, evidence, remedies(name, settings)))
     return phases
 
 

@@ -90,6 +90,16 @@ def test_an_accurate_discriminator_still_losing_some_confidence_is_healthy():
     ]
 
 
+def test_the_loss_rules_read_only_the_losses_they_know():
+    """A hinge or least-squares d_loss is no cross-entropy; a minimax g_loss is <= 0."""
+    dominated = series(range(10), d_acc_real=1.0, d_acc_fake=1.0, d_loss=0.05)
+    fooled = series(range(10), d_acc_fake=0.0, g_loss=-0.7)
+    for points, losses in ((dominated, ("hinge", "ls")), (fooled, ("minimax",))):
+        for loss in losses:
+            phases = timeline(windows(points, 10), settings=SETTINGS | {"model.loss": loss})
+            assert [p.verdict for p in phases] == [HEALTHY]
+
+
 def test_a_fading_generator_gradient_is_vanishing():
     points = joined(series(range(20), grad_norm_g=5.0), series(range(20, 40), grad_norm_g=0.2))
     assert verdicts(points) == [(0, 19, HEALTHY), (20, 39, VANISHING_GRADIENT)]
