@@ -1,6 +1,8 @@
-"""Lightning callbacks: sample grids, run summary, checkpoints, divergence guard, random states."""
+"""Lightning callbacks: sample grids, run summary, checkpoints, divergence guard, diagnosis,
+random states."""
 
 from ganlab.callbacks.checkpoint import Checkpoint, LastCheckpoint
+from ganlab.callbacks.diagnosis import Diagnosis
 from ganlab.callbacks.divergence import DivergenceGuard
 from ganlab.callbacks.periodic_metric import PeriodicMetric
 from ganlab.callbacks.random_state import RandomState
@@ -9,6 +11,7 @@ from ganlab.callbacks.sample_grid import SampleGrid
 
 __all__ = [
     "Checkpoint",
+    "Diagnosis",
     "DivergenceGuard",
     "LastCheckpoint",
     "PeriodicMetric",

@@ -90,6 +90,7 @@ class GAN(Schedule, Declared):
         sample_count: int = 64,
         compile: bool | dict = False,
         channels_last: bool | None = None,
+        diagnostics: bool = True,
         ema: dict | None = None,
         generator_noise: str | None = None,
         augment: str | list[str] | None = None,
@@ -127,6 +128,7 @@ class GAN(Schedule, Declared):
                 "sample_count": sample_count,
                 "compile": plain(compile),
                 "channels_last": channels_last,
+                "diagnostics": diagnostics,
                 # off: None, as in checkpoints written before the option, which then resume
                 "ema": ema if ema.get("decay") is not None else None,
                 "generator_noise": generator_noise,
@@ -137,6 +139,7 @@ class GAN(Schedule, Declared):
             # None (a checkpoint from before the key): the procedure's own choice
             self.generator_reuses_fakes = generator_noise == "reused"
         self.automatic_optimization = False
+        self.diagnostics = diagnostics
         self.latent_dim = latent_dim
         self.conditional = conditional
         self.num_classes = num_classes

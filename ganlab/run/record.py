@@ -2,7 +2,11 @@
 
     {"status": "completed" | "failed", "error": null | "one line",
      "metrics": {"g_loss_epoch": 1.2, ...}, "global_step": 200, "epochs": 2,
-     "wall_time_s": 61.3}
+     "wall_time_s": 61.3,
+     "diagnosis": {"verdict": "healthy", "window": 200, "timeline": [{"start_step": 0,
+                   "end_step": 199, "verdict": "healthy", "evidence": "...", "remedies": []}]}}
+
+(`diagnosis` only when the run had the diagnosis callback: see docs/diagnosis.md.)
 
 The training callback `RunSummary` writes it when training completes; the training entry
 point writes a failed record when a sweep job raises; `ganlab.report` reads it.
@@ -87,11 +91,15 @@ def record_problem(record: Any) -> str | None:
 
 
 def completed_record(
-    metrics: dict[str, float], global_step: int, epochs: int, wall_time_s: float
+    metrics: dict[str, float],
+    global_step: int,
+    epochs: int,
+    wall_time_s: float,
+    diagnosis: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """`global_step` counts generator updates; `epochs` the epochs run, the last maybe cut
     short by `trainer.max_steps`; `wall_time_s` the fit (training, grids, checkpoints)."""
-    return {
+    record = {
         "status": COMPLETED,
         "error": None,
         "metrics": {k: (v if math.isfinite(v) else None) for k, v in metrics.items()},
@@ -99,6 +107,7 @@ def completed_record(
         "epochs": epochs,
         "wall_time_s": round(wall_time_s, 3),
     }
+    return record if diagnosis is None else record | {"diagnosis": diagnosis}
 
 
 def failed_record(error: BaseException, wall_time_s: float, previous: dict | None) -> dict:
@@ -112,7 +121,7 @@ def failed_record(error: BaseException, wall_time_s: float, previous: dict | Non
         "global_step": previous.get("global_step"),
         "epochs": previous.get("epochs"),
         "wall_time_s": round(previous.get("wall_time_s", 0.0) + wall_time_s, 3),
-    }
+    } | ({"diagnosis": previous["diagnosis"]} if "diagnosis" in previous else {})
 
 
 def describe(error: BaseException) -> str:
