@@ -42,6 +42,10 @@ class TensorImages(Dataset):
             index = index.to(self.images.device)
         return to_unit_range(self.images[index]), self.labels[index]
 
+    def first(self, count: int) -> "TensorImages":
+        """The first `count` images, in order."""
+        return TensorImages(self.images[:count], self.labels[:count])
+
     @property
     def device(self) -> torch.device:
         return self.images.device
@@ -71,6 +75,7 @@ class ImageDataModule(LightningDataModule, Declared):
     rules = (
         Rule("batch_size", "integer", ">= 1", at_least(1)),
         Rule("num_workers", "integer", ">= 0", at_least(0), nullable=True),
+        Rule("limit", "integer", ">= 1", at_least(1), nullable=True),
     )
 
     image_shape: tuple[int, int, int]
@@ -82,15 +87,29 @@ class ImageDataModule(LightningDataModule, Declared):
         num_workers: int = 0,
         pin_memory: bool | None = None,
         on_device: bool | None = None,
+        limit: int | None = None,
     ):
         super().__init__()
-        self.check_values({"batch_size": batch_size, "num_workers": num_workers})
+        self.check_values({"batch_size": batch_size, "num_workers": num_workers, "limit": limit})
+        self.limit = limit
         self.batch_size = batch_size
         self.num_workers = num_workers
         self.pin_memory = pin_memory
         self.on_device = on_device
         self.batch_multiple = 1
         self.train_set: Dataset | None = None
+
+    @property
+    def train_set(self) -> Dataset | None:
+        return self._train_set
+
+    @train_set.setter
+    def train_set(self, dataset: Dataset | None) -> None:
+        """`data.limit` keeps the first images only (small-data studies such as
+        DiffAugment's): every training set ganlab builds has a `first(count)`."""
+        if dataset is not None and self.limit is not None and len(dataset) > self.limit:
+            dataset = dataset.first(self.limit)
+        self._train_set = dataset
 
     @property
     def num_classes(self) -> int:

@@ -60,10 +60,11 @@ class BricksDataModule(ImageDataModule):
         batch_size: int = 128,
         num_workers: int | None = None,
         pin_memory: bool | None = None,
+        limit: int | None = None,
     ):
         self.check_values({"channels": channels, "image_size": image_size, "crop": crop})
         workers = default_num_workers() if num_workers is None else num_workers
-        super().__init__(batch_size, workers, pin_memory)
+        super().__init__(batch_size, workers, pin_memory, limit=limit)
         self.root = Path(root or default_root()).expanduser()
         self.image_size = image_size
         self.channels = channels

@@ -164,6 +164,7 @@ class CelebADataModule(ImageDataModule):
         batch_size: int = 128,
         num_workers: int | None = None,
         pin_memory: bool | None = None,
+        limit: int | None = None,
     ):
         self.check_values(
             {
@@ -176,7 +177,7 @@ class CelebADataModule(ImageDataModule):
         )
         self.splits = list(splits)
         workers = default_num_workers() if num_workers is None else num_workers
-        super().__init__(batch_size, workers, pin_memory)
+        super().__init__(batch_size, workers, pin_memory, limit=limit)
         self.root = Path(root or default_root()).expanduser()
         self.condition_on = condition_on
         self.image_size = image_size

@@ -37,6 +37,7 @@ class ImageFolderDataModule(ImageDataModule):
         batch_size: int = 128,
         num_workers: int | None = None,
         pin_memory: bool | None = None,
+        limit: int | None = None,
     ):
         """`path` is the folder; `root` is accepted as the same thing (every data preset has
         a `data.root`) and used when `path` is not given."""
@@ -45,7 +46,7 @@ class ImageFolderDataModule(ImageDataModule):
             raise UsageError("data=folder needs the folder of images: add data.path=DIR")
         self.check_values({"channels": channels, "image_size": image_size, "crop": crop})
         workers = default_num_workers() if num_workers is None else num_workers
-        super().__init__(batch_size, workers, pin_memory)
+        super().__init__(batch_size, workers, pin_memory, limit=limit)
         self.path = Path(folder).expanduser()
         self.labels = labels
         self.channels = channels

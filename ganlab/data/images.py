@@ -170,6 +170,11 @@ class ImageFiles(Dataset):
     def __len__(self) -> int:
         return len(self.paths)
 
+    def first(self, count: int) -> "ImageFiles":
+        """The first `count` files, in order."""
+        labels = self.labels[:count].tolist()
+        return ImageFiles(self.paths[:count], labels, self.channels, self.size, self.crop)
+
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         for offset in range(len(self.paths)):
             current = (index + offset) % len(self.paths)

@@ -54,9 +54,10 @@ class MNISTDataModule(ImageDataModule):
         num_workers: int = 0,
         pin_memory: bool | None = None,
         on_device: bool | None = None,
+        limit: int | None = None,
     ):
         self.check_values({"splits": list(splits), "image_size": image_size})
-        super().__init__(batch_size, num_workers, pin_memory, on_device)
+        super().__init__(batch_size, num_workers, pin_memory, on_device, limit=limit)
         self.root = Path(root or default_root()).expanduser()
         self.splits = list(splits)
         self.image_size = image_size

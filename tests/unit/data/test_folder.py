@@ -55,6 +55,15 @@ def test_sub_folders_as_labels(tmp_path):
     assert datamodule.train_set[0][0].shape == (1, 16, 16)
 
 
+def test_limit_keeps_the_first_files(tmp_path):
+    write_folder(tmp_path, {"dogs": 2, "cats": 3}, corrupt=False)
+    whole, first = module(tmp_path, labels=True), module(tmp_path, labels=True, limit=2)
+    whole.setup()
+    first.setup()
+    assert list(first.train_set.paths) == list(whole.train_set.paths[:2])
+    assert first.train_set.labels.tolist() == whole.train_set.labels[:2].tolist()
+
+
 def test_labels_need_class_folders(tmp_path):
     write_folder(tmp_path, {"cats": 2}, corrupt=False)
     (tmp_path / "loose.png").write_bytes((tmp_path / "cats" / "1.png").read_bytes())

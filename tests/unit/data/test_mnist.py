@@ -26,6 +26,22 @@ def test_both_splits_are_concatenated(tmp_path):
     assert len(datamodule.train_set) == 24
 
 
+def test_limit_keeps_the_first_images_in_order(tmp_path):
+    write_mnist(tmp_path, splits=("test",), count=30, gz=False)
+    whole = MNISTDataModule(root=str(tmp_path), splits=["test"], download=False)
+    first = MNISTDataModule(root=str(tmp_path), splits=["test"], download=False, limit=7)
+    whole.setup()
+    first.setup()
+    assert len(first.train_set) == 7
+    assert torch.equal(first.train_set.images, whole.train_set.images[:7])
+    assert torch.equal(first.train_set.labels, whole.train_set.labels[:7])
+
+
+def test_a_limit_below_one_is_refused(tmp_path):
+    with pytest.raises(UsageError, match=r"data\.limit"):
+        MNISTDataModule(root=str(tmp_path), splits=["test"], download=False, limit=0)
+
+
 def test_resizes_for_other_networks(tmp_path):
     write_mnist(tmp_path, count=10)
     datamodule = MNISTDataModule(root=str(tmp_path), splits=["test"], image_size=32, download=False)
