@@ -1,7 +1,9 @@
-"""Lightning callbacks: sample grids, run summary, checkpoints, divergence guard, random states."""
+"""Lightning callbacks: sample grids, run summary, checkpoints, divergence guard, random states,
+interruption by a signal."""
 
 from ganlab.callbacks.checkpoint import Checkpoint, LastCheckpoint
 from ganlab.callbacks.divergence import DivergenceGuard
+from ganlab.callbacks.interruption import Interruption
 from ganlab.callbacks.periodic_metric import PeriodicMetric
 from ganlab.callbacks.random_state import RandomState
 from ganlab.callbacks.run_summary import RunSummary
@@ -10,6 +12,7 @@ from ganlab.callbacks.sample_grid import SampleGrid
 __all__ = [
     "Checkpoint",
     "DivergenceGuard",
+    "Interruption",
     "LastCheckpoint",
     "PeriodicMetric",
     "RandomState",

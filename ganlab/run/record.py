@@ -1,11 +1,13 @@
 """`metrics.json`: how one run (a single run or one job of a sweep) ended.
 
-    {"status": "completed" | "failed", "error": null | "one line",
+    {"status": "completed" | "failed" | "interrupted", "error": null | "one line",
      "metrics": {"g_loss_epoch": 1.2, ...}, "global_step": 200, "epochs": 2,
      "wall_time_s": 61.3}
 
 The training callback `RunSummary` writes it when training completes; the training entry
-point writes a failed record when a sweep job raises; `ganlab.report` reads it.
+point writes a failed record when a sweep job raises; `ganlab.callbacks.Interruption` an
+interrupted one when a signal stops the run (its `last.ckpt` then holds `global_step`);
+`ganlab.report` reads it.
 """
 
 import json
@@ -22,6 +24,7 @@ from ganlab.errors import cause_chain, user_error_of
 RECORD_FILE = "metrics.json"
 COMPLETED = "completed"
 FAILED = "failed"
+INTERRUPTED = "interrupted"
 
 
 def final_metrics(logged: Mapping[str, torch.Tensor | float]) -> dict[str, float]:
@@ -70,6 +73,17 @@ def completed_record(
         "global_step": global_step,
         "epochs": epochs,
         "wall_time_s": round(wall_time_s, 3),
+    }
+
+
+def interrupted_record(
+    reason: str, metrics: dict[str, float], global_step: int, epochs: int, wall_time_s: float
+) -> dict[str, Any]:
+    """A run stopped by a signal between two steps; `reason` names the signal and the step."""
+    return {
+        **completed_record(metrics, global_step, epochs, wall_time_s),
+        "status": INTERRUPTED,
+        "error": reason,
     }
 
 

@@ -48,3 +48,19 @@ class PoisonAt(Callback):
         if trainer.global_step == self.step or (self.repeat and trainer.global_step > self.step):
             with torch.no_grad():
                 next(pl_module.generator.parameters()).view(-1)[0] = math.nan
+
+
+class SignalAt(Callback):
+    """Send `signum` (SIGTERM by default) to this process right after training step `step`: a
+    real signal, delivered at a known step (Lightning runs checkpoint callbacks last, so
+    ganlab's interruption handling sees it in the same step)."""
+
+    def __init__(self, step: int, signum: int = signal.SIGTERM):
+        self.step = step
+        self.signum = signum
+
+    def on_train_batch_end(
+        self, trainer: Trainer, pl_module: LightningModule, outputs, batch, batch_idx
+    ) -> None:
+        if trainer.global_step == self.step:
+            os.kill(os.getpid(), self.signum)
