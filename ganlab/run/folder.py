@@ -162,7 +162,7 @@ def check_not_finished(path: Path, checkpoint: dict, limits: Limits) -> None:
         reached = f"trainer.max_epochs={limits.max_epochs}"
     if reached:
         raise AlreadyFinished(
-            f"{path} is at step {step} ({epochs} epochs), which already reaches {reached}: "
+            f"{path} is at step {step} after {epochs} epoch(s), which already reaches {reached}: "
             f"nothing to train, nothing changed; raise {reached.split('=')[0]} to train longer"
         )
 
