@@ -2,7 +2,8 @@
 
 Generates `n` images (or reads `samples=`), compares them with the real data (the
 checkpoint's data module unless `real=` / `data.*` say otherwise), prints a table and writes
-`metrics.json`, `nearest_neighbours.png` and `samples.png` into `out`.
+`metrics.json`, `nearest_neighbours.png` and `samples.png` into `out`. `metrics.json` records
+the protocol (`protocol=standard` or `lucic2018`: counts, real images, features, resize).
 """
 
 import json
@@ -19,16 +20,24 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from ganlab.errors import UsageError
-from ganlab.metrics.evaluator import FIELDS, Evaluator, Scores, parse_metrics
-from ganlab.metrics.inception import weights_path
+from ganlab.metrics.evaluator import FIELDS, INCEPTION, Evaluator, Scores, parse_metrics
+from ganlab.metrics.inception import check_resize, weights_path
 from ganlab.metrics.nearest import neighbour_figure
+from ganlab.metrics.protocol import (
+    bias_warning,
+    capped_real_count,
+    protocol_count,
+    protocol_record,
+    warn,
+    weights_kind,
+)
 from ganlab.metrics.real_images import (
     RealImages,
     datamodule_images,
     npz_real_images,
     split_reference,
 )
-from ganlab.metrics.reference import default_cache_dir
+from ganlab.metrics.reference import default_cache_dir, export_statistics
 from ganlab.models.base import GAN
 from ganlab.run import cli
 from ganlab.run.checkpoint import checkpoint_option, module_from_checkpoint, read_checkpoint
@@ -46,7 +55,11 @@ def check_settings(cfg: DictConfig, ckpt: str | None) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise UsageError(f"{key} must be an integer >= {minimum}, got {value!r}")
     if cfg.real_n is not None and (not isinstance(cfg.real_n, int) or cfg.real_n < 2):
-        raise UsageError(f"real_n must be an integer >= 2 or null (all), got {cfg.real_n!r}")
+        raise UsageError(f"real_n must be an integer >= 2, auto or null (all), got {cfg.real_n!r}")
+    if cfg.export_stats is not None and not str(cfg.export_stats).endswith(".npz"):
+        raise UsageError(f"export_stats={cfg.export_stats} must name an .npz file")
+    if cfg.export_stats is not None and not Path(cfg.export_stats).parent.is_dir():
+        raise UsageError(f"export_stats={cfg.export_stats}: its folder does not exist")
     if ckpt is None and cfg.samples is None:
         raise UsageError(
             "ckpt_path= is required: python -m ganlab.evaluate ckpt_path=PATH/last.ckpt"
@@ -59,6 +72,13 @@ def check_settings(cfg: DictConfig, ckpt: str | None) -> None:
 
 def data_overrides(cfg: DictConfig) -> dict[str, Any]:
     return {k: v for k, v in OmegaConf.to_container(cfg.data).items() if v is not None}
+
+
+def protocol_splits(cfg: DictConfig, arguments: dict[str, Any]) -> dict[str, Any]:
+    """The protocol's real splits (lucic2018: [test]) for a data module that has splits."""
+    if cfg.protocol.get("splits") is None or "splits" not in arguments:
+        return {}
+    return {"splits": list(cfg.protocol.splits)}
 
 
 def data_preset(name: str) -> DictConfig:
@@ -81,7 +101,8 @@ def real_datamodule_config(
             raise UsageError(
                 f"real={cfg.real} is neither a data preset ({', '.join(choices)}) nor an .npz"
             ) from None
-        return {**OmegaConf.to_container(preset, resolve=True), **data_overrides(cfg)}
+        arguments = OmegaConf.to_container(preset, resolve=True)
+        return {**arguments, **protocol_splits(cfg, arguments), **data_overrides(cfg)}
     target = checkpoint["ganlab"].get("datamodule")
     if target is None:
         raise UsageError(
@@ -89,7 +110,12 @@ def real_datamodule_config(
             "preset> (e.g. real=mnist) and data.root=…"
         )
     arguments = dict(checkpoint.get("datamodule_hyper_parameters") or {})
-    return {"_target_": target, **arguments, **data_overrides(cfg)}
+    return {
+        "_target_": target,
+        **arguments,
+        **protocol_splits(cfg, arguments),
+        **data_overrides(cfg),
+    }
 
 
 def load_real(cfg: DictConfig, ckpt: str | None, checkpoint: dict | None) -> RealImages:
@@ -132,12 +158,30 @@ def print_table(scores: Scores, metrics: list[str]) -> None:
             print(f"{name:<16} {scores.values[name]:.4f}")
 
 
+def print_protocol(protocol: dict[str, Any]) -> None:
+    real = protocol["real"]
+    print(
+        f"protocol {protocol['name']}: {protocol['generated']['n']} images against {real['n']} "
+        f"real ({real['data']}, {real['splits']}), resize {protocol['resize']['method']}"
+    )
+    for key, change in protocol["deviations"].items():
+        print(f"  not the protocol's {key}: {change['used']} (it says {change['protocol']})")
+    if scores := dict(protocol["reference_scores"]):
+        table = scores.pop("table")
+        print(f"  {table}: " + ", ".join(f"{name} {value}" for name, value in scores.items()))
+
+
 def evaluate(cfg: DictConfig) -> dict[str, Any]:
     started = time.perf_counter()
     ckpt = checkpoint_option(cfg)
+    device = resolve_device(cfg.device)
+    requested_real_n = cfg.real_n
+    cfg.n = protocol_count(cfg.n, cfg.protocol, device)
+    cfg.real_n = protocol_count(cfg.real_n, cfg.protocol, device)
     check_settings(cfg, ckpt)
     metrics = parse_metrics(list(cfg.metrics))
-    device = resolve_device(cfg.device)
+    resize = cfg.resize or cfg.protocol.resize
+    check_resize(resize)
     checkpoint = read_checkpoint(ckpt, cfg.get("trusted_prefixes")) if ckpt else None
     model = None
     if checkpoint is not None and cfg.samples is None:
@@ -146,10 +190,12 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     out = writable_folder(cfg.out or out_default)
 
     real = load_real(cfg, ckpt, checkpoint)
-    reference, held, pool = split_reference(
-        real, cfg.real_n, held_out=cfg.n if cfg.samples == "real" else 0
-    )
+    held_out = cfg.n if cfg.samples == "real" else 0
+    real_n = capped_real_count(cfg.real_n, requested_real_n, len(real))
+    reference, held, pool = split_reference(real, real_n, held_out=held_out)
     fake, labels = scored_images(cfg, model, held, device)
+    if "fid" in metrics and (bias := bias_warning(len(fake), len(reference))):
+        warn(bias)
 
     evaluator = Evaluator(
         reference,
@@ -159,11 +205,27 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         batch_size=cfg.batch_size,
         cache_dir=default_cache_dir() if cfg.cache else None,
         seed=cfg.seed,
+        resize=resize,
     )
     scores = evaluator.score(fake, labels)
     save_grid(out / "samples.png", fake[:64])
     if scores.nearest_indices is not None:
         neighbour_figure(out / "nearest_neighbours.png", fake, pool.images, scores.nearest_indices)
+    inception = bool(set(metrics) & set(INCEPTION)) or cfg.export_stats is not None
+    protocol = protocol_record(
+        cfg.protocol,
+        n=len(fake),
+        samples=cfg.samples or "generated",
+        seed=cfg.seed,
+        weights=weights_kind(model),
+        reference=reference,
+        total=len(real),
+        resize=resize,
+        inception=inception,
+    )
+    if cfg.export_stats is not None:
+        features = evaluator.reference_features("inception")
+        export_statistics(Path(cfg.export_stats), features, protocol)
     scores.seconds["total"] = round(time.perf_counter() - started, 2)
     result = {
         "metrics": scores.values,
@@ -179,9 +241,12 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         "inception_weights": str(weights_path()) if set(metrics) & {"fid", "kid", "is"} else None,
         "classifier": evaluator.classifier_info,
         "seconds": scores.seconds,
+        "protocol": protocol,
+        "export_stats": None if cfg.export_stats is None else str(Path(cfg.export_stats)),
     }
     (out / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
     print_table(scores, metrics)
+    print_protocol(protocol)
     print(f"wrote {out / 'metrics.json'}")
     return result
 

@@ -1,6 +1,13 @@
-"""GAN losses, each one small function on discriminator logits (or critic scores)."""
+"""GAN losses, each one small function on discriminator logits (or critic scores), and the
+penalties on the discriminator's input gradient.
+
+`LOSSES` names each adversarial loss a procedure can train with (`model.loss`): the pair of
+functions the discriminator and the generator minimise. A new loss is its two functions here
+and one line in that table; `GRADIENT_PENALTIES` does the same for `model.penalty`.
+"""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -50,6 +57,34 @@ def generator_nonsaturating_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
 
 
+def generator_minimax_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """log(1 - D(G(z))): the generator side of Goodfellow et al.'s minimax game, whose gradient
+    vanishes while the discriminator rejects the fakes confidently."""
+    return -F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+
+
+def discriminator_hinge_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """mean max(0, 1 - D(x)) + mean max(0, 1 + D(G(z))) (Lim & Ye 2017; Miyato et al. 2018)."""
+    return F.relu(1.0 - real_logits).mean() + F.relu(1.0 + fake_logits).mean()
+
+
+def generator_hinge_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """-mean D(G(z)), the generator side of the hinge loss."""
+    return -fake_logits.mean()
+
+
+def discriminator_least_squares_loss(
+    real_logits: torch.Tensor, fake_logits: torch.Tensor
+) -> torch.Tensor:
+    """½ mean (D(x) - 1)² + ½ mean D(G(z))² (Mao et al. 2017, targets a = 0, b = 1)."""
+    return 0.5 * (real_logits - 1.0).pow(2).mean() + 0.5 * fake_logits.pow(2).mean()
+
+
+def generator_least_squares_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """½ mean (D(G(z)) - 1)²: the generator pulls its fakes' outputs to the real target c = 1."""
+    return 0.5 * (fake_logits - 1.0).pow(2).mean()
+
+
 def critic_wasserstein_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
     """mean D(G(z)) - mean D(x): the critic minimises it, i.e. maximises the Wasserstein
     estimate (Arjovsky et al.)."""
@@ -59,6 +94,27 @@ def critic_wasserstein_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor
 def generator_wasserstein_loss(fake_scores: torch.Tensor) -> torch.Tensor:
     """-mean D(G(z)): the generator pushes its samples up the critic's score."""
     return -fake_scores.mean()
+
+
+@dataclass(frozen=True)
+class AdversarialLoss:
+    """What each network minimises: `discriminator(real_logits, fake_logits)` and
+    `generator(fake_logits)`. `label_targets`: the discriminator's loss also takes
+    `real_target`/`fake_target` (binary cross-entropy), so the label tricks apply to it."""
+
+    discriminator: Callable[..., torch.Tensor]
+    generator: Callable[[torch.Tensor], torch.Tensor]
+    label_targets: bool = False
+
+
+LOSSES: dict[str, AdversarialLoss] = {
+    "ns": AdversarialLoss(discriminator_bce_loss, generator_nonsaturating_loss, True),
+    "minimax": AdversarialLoss(discriminator_bce_loss, generator_minimax_loss, True),
+    "hinge": AdversarialLoss(discriminator_hinge_loss, generator_hinge_loss),
+    "ls": AdversarialLoss(discriminator_least_squares_loss, generator_least_squares_loss),
+    "wasserstein": AdversarialLoss(critic_wasserstein_loss, generator_wasserstein_loss),
+}
+"""`model.loss`: each adversarial loss by name."""
 
 
 def random_interpolates(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -98,6 +154,30 @@ def gradient_penalty(
         interpolates = random_interpolates(real.detach().float(), fake.detach().float())
         norms = critic_gradient_norms(critic, interpolates, labels)
         return (norms - 1.0).pow(2).mean(), norms
+
+
+def r1_penalty(
+    critic: Callable[..., torch.Tensor],
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    labels: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mescheder et al.'s R1, ½ mean ‖∇D(x)‖₂² on the real images only (`fake` is unused), so
+    that its weight is their gamma (and StyleGAN2's); and the per-sample norms (for logging).
+    In fp32 with autocast off, as `gradient_penalty`."""
+    with torch.autocast(device_type=real.device.type, enabled=False):
+        norms = critic_gradient_norms(critic, real.detach().float(), labels)
+        return 0.5 * norms.pow(2).mean(), norms
+
+
+GradientPenalty = Callable[..., tuple[torch.Tensor, torch.Tensor]]
+GRADIENT_PENALTIES: dict[str, tuple[GradientPenalty, str]] = {
+    "gradient_penalty": (gradient_penalty, "gp"),
+    "r1": (r1_penalty, "r1"),
+}
+"""`model.penalty` values added to the discriminator's loss: the function of (critic, real,
+fake, labels) giving the unweighted penalty and the per-sample gradient norms, and the short
+name its value is logged under (`c_gp`, `d_r1`)."""
 
 
 @torch.no_grad()

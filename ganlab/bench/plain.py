@@ -176,7 +176,7 @@ class PlainWGANGP(PlainLoop):
     def __init__(self, module: GAN, *args, **kwargs):
         super().__init__(module, *args, **kwargs)
         self.n_critic = module.real_batches_per_step
-        self.gp_weight = float(module.hparams.gp_weight)
+        self.gp_weight = float(module.penalty_weight)
 
     @property
     def real_batches_per_step(self) -> int:
@@ -213,9 +213,11 @@ class PlainWGANGP(PlainLoop):
 def plain_loop_for(module: GAN) -> type[PlainLoop]:
     """The hand-written loop that does what the module's procedure does."""
     if isinstance(module, WGAN):
-        if module.constraint != "gradient_penalty":
-            raise ValueError("the plain WGAN loop is written for the gradient penalty only")
+        if (module.loss_name, module.penalty_name) != ("wasserstein", "gradient_penalty"):
+            raise ValueError("the plain WGAN loop is written for WGAN-GP's loss and penalty only")
         return PlainWGANGP
     if isinstance(module, DCGAN):
+        if (module.loss_name, module.n_critic, module.penalty_name) != ("ns", 1, "none"):
+            raise ValueError("the plain DCGAN loop is written for the preset's loss only")
         return PlainDCGAN
     raise ValueError(f"no plain PyTorch loop is written for {type(module).__name__}")

@@ -16,7 +16,8 @@ class PeriodicMetric(Callback):
     nn_l1 …, with the other fields of its group) every `every_n_epochs` epochs (an epoch cut
     short by max_steps counts), from the same `n` latent vectors each time (labels balanced
     over the classes in a conditional run), against `real_n` training images (all by default;
-    their features are cached like `ganlab.evaluate`'s)."""
+    their features are cached like `ganlab.evaluate`'s). `extra_metrics` (e.g.
+    `[precision_recall]`) are logged beside it from the same images and feature pass."""
 
     def __init__(
         self,
@@ -27,8 +28,11 @@ class PeriodicMetric(Callback):
         batch_size: int = 64,
         seed: int = 0,
         cache: bool = True,
+        extra_metrics: list[str] | tuple[str, ...] = (),
+        resize: str = "tf1_bilinear",
     ):
         (self.group,) = parse_metrics([metric])
+        self.groups = parse_metrics([metric, *extra_metrics])
         if n < 2 or every_n_epochs < 1:
             raise UsageError(
                 f"PeriodicMetric needs n >= 2 and every_n_epochs >= 1, got {n}, {every_n_epochs}"
@@ -40,6 +44,7 @@ class PeriodicMetric(Callback):
         self.batch_size = batch_size
         self.seed = seed
         self.cache = cache
+        self.resize = resize
         self.evaluator: Evaluator | None = None
         self.last_scored_step = -1
 
@@ -50,15 +55,17 @@ class PeriodicMetric(Callback):
         reference, _, pool = split_reference(real, self.real_n)
         self.evaluator = Evaluator(
             reference,
-            [self.group],
+            self.groups,
             pool=pool,
             device=pl_module.device,
             batch_size=self.batch_size,
             cache_dir=default_cache_dir() if self.cache else None,
             seed=self.seed,
+            resize=self.resize,
         )
-        if self.group in DOMAIN and (reason := self.evaluator.domain_unavailable()):
-            raise UsageError(f"the {self.metric} callback metric {reason}: use metric=fid")
+        domain = [group for group in self.groups if group in DOMAIN]
+        if domain and (reason := self.evaluator.domain_unavailable()):
+            raise UsageError(f"the {domain[0]} callback metric {reason}: use metric=fid")
         self.evaluator.prepare()
 
     def score(self, trainer: Trainer, pl_module: LightningModule) -> None:
@@ -71,7 +78,7 @@ class PeriodicMetric(Callback):
         z = latent_vectors(self.n, pl_module.latent_dim, self.seed)
         images = render(pl_module, z, labels, self.batch_size, pl_module.device)
         scores = self.evaluator.score(images, labels)
-        for name in FIELDS[self.group]:
+        for name in (name for group in self.groups for name in FIELDS[group]):
             if name in scores.values:
                 pl_module.log(name, scores.values[name], prog_bar=name == self.metric)
 

@@ -18,6 +18,7 @@ from ganlab.errors import UsageError
 from ganlab.metrics.class_stats import class_entropy, label_accuracy, mean_confidence
 from ganlab.metrics.distances import frechet_distance, inception_score, kernel_distance
 from ganlab.metrics.inception import InceptionFeatures, weights_path
+from ganlab.metrics.manifold import DENSITY_COVERAGE_K, PRECISION_RECALL_K, manifold_scores
 from ganlab.metrics.mnist_classifier import (
     DIGITS,
     IMAGE_SHAPE,
@@ -32,13 +33,16 @@ FIELDS = {
     "fid": ("fid",),
     "kid": ("kid_mean", "kid_std"),
     "is": ("is_mean", "is_std"),
+    "precision_recall": ("precision", "recall"),
+    "density_coverage": ("density", "coverage"),
     "domain_fid": ("domain_fid",),
     "label_accuracy": ("label_accuracy",),
     "class_entropy": ("class_entropy",),
     "mean_confidence": ("mean_confidence",),
     "nn_l1": ("nn_l1",),
 }
-INCEPTION = ("fid", "kid", "is")
+INCEPTION = ("fid", "kid", "is", "precision_recall", "density_coverage")
+MANIFOLD = {"precision_recall": PRECISION_RECALL_K, "density_coverage": DENSITY_COVERAGE_K}
 DOMAIN = ("domain_fid", "label_accuracy", "class_entropy", "mean_confidence")
 
 
@@ -79,6 +83,7 @@ class Evaluator:
         batch_size: int = 64,
         cache_dir: Path | None = None,
         seed: int = 0,
+        resize: str = "tf1_bilinear",
     ):
         self.reference = reference
         self.pool = pool if pool is not None else reference
@@ -87,6 +92,7 @@ class Evaluator:
         self.batch_size = batch_size
         self.cache_dir = cache_dir
         self.seed = seed
+        self.resize = resize
         self.classifier_info: dict | None = None
         self._inception: InceptionFeatures | None = None
         self._classifier = None
@@ -106,7 +112,7 @@ class Evaluator:
 
     def inception(self) -> InceptionFeatures:
         if self._inception is None:
-            self._inception = InceptionFeatures().to(self.device)
+            self._inception = InceptionFeatures(self.resize).to(self.device)
         return self._inception
 
     def classifier(self):
@@ -136,9 +142,10 @@ class Evaluator:
         if extractor not in self._reference_features:
             started = time.perf_counter()
             extract = self.inception_features if extractor == "inception" else self.digit_features
+            # the resize changes the Inception features: it is part of their cache key
             features, cached = cached_features(
                 self.reference.source,
-                extractor,
+                f"inception_{self.resize}" if extractor == "inception" else extractor,
                 partial(extract, self.reference.images),
                 self.cache_dir,
             )
@@ -149,7 +156,7 @@ class Evaluator:
 
     def prepare(self) -> None:
         """Compute (or load) the reference features now rather than at the first score."""
-        if any(m in self.metrics for m in ("fid", "kid")):
+        if any(m in self.metrics for m in INCEPTION if m != "is"):
             self.reference_features("inception")
         if "domain_fid" in self.metrics and self.domain_unavailable() is None:
             self.reference_features("mnist_classifier")
@@ -193,7 +200,31 @@ class Evaluator:
                     f"the Inception weights in {weights_path()} have no classification head "
                     "(non-finite fc weights): the Inception Score needs the full weights"
                 )
+        self.score_manifold(pool, scores)
         scores.seconds["inception"] = round(time.perf_counter() - started, 2)
+
+    def score_manifold(self, fake: torch.Tensor, scores: Scores) -> None:
+        """precision/recall and density/coverage, from one pass over the k-NN distances."""
+        ks = {}
+        for group in (g for g in MANIFOLD if g in self.metrics):
+            reference = self.reference_features("inception")
+            if min(len(reference), len(fake)) <= MANIFOLD[group]:
+                scores.unavailable[group] = (
+                    f"needs more than k={MANIFOLD[group]} generated and real images, got "
+                    f"{len(fake)} and {len(reference)}"
+                )
+            else:
+                ks[group] = MANIFOLD[group]
+        if ks:
+            reference = self.reference_features("inception").to(self.device)
+            scores.values.update(
+                manifold_scores(
+                    reference,
+                    fake.to(self.device),
+                    k_pr=ks.get("precision_recall"),
+                    k_dc=ks.get("density_coverage"),
+                )
+            )
 
     def score_domain(self, fake: torch.Tensor, labels: torch.Tensor | None, scores: Scores) -> None:
         reason = self.domain_unavailable()

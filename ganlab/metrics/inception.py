@@ -5,9 +5,17 @@ Weights come from the torch hub cache, `$TORCH_HOME/hub/checkpoints/` (default
 `~/.cache/torch/hub/checkpoints/`), and are downloaded there on a connected machine.
 Offline, point `TORCH_HOME` at a folder holding
 `hub/checkpoints/weights-inception-2015-12-05-6726825d.pth`.
-Grayscale images are repeated to three channels; torchmetrics resizes to 299×299.
+Grayscale images are repeated to three channels and resized to 299×299 by `resize`:
+`tf1_bilinear` (TensorFlow 1's `resize_bilinear`, what the original TF FID code, Lucic et
+al. 2018 and torch-fidelity use) or `antialias` (torch's antialiased bilinear: the default of
+the torchmetrics releases that offer the choice; older ones resize like TensorFlow 1). On
+28×28 digits the two differ by ~36 grey levels per pixel on average: an FID is comparable
+only with FIDs at the same resize.
 """
 
+import hashlib
+import inspect
+from functools import cache
 from pathlib import Path
 
 import torch
@@ -18,6 +26,8 @@ from ganlab.errors import UsageError
 
 WEIGHTS_FILE = "weights-inception-2015-12-05-6726825d.pth"
 POOL_FEATURES = 2048
+INPUT_SIZE = 299
+RESIZES = ("tf1_bilinear", "antialias")
 
 
 def weights_path() -> Path:
@@ -25,15 +35,49 @@ def weights_path() -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints" / WEIGHTS_FILE
 
 
+@cache
+def _file_sha256(path: Path, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def weights_sha256() -> str | None:
+    """SHA-256 of the weights file in use (None when it is absent); read once per process."""
+    path = weights_path()
+    if not path.is_file():
+        return None
+    stat = path.stat()
+    return _file_sha256(path, stat.st_size, stat.st_mtime_ns)
+
+
+def check_resize(resize: str) -> None:
+    if resize not in RESIZES:
+        raise UsageError(f"resize={resize} is not one of {', '.join(RESIZES)}")
+    takes_antialias = "antialias" in inspect.signature(NoTrainInceptionV3.__init__).parameters
+    if resize == "antialias" and not takes_antialias:
+        raise UsageError(
+            "resize=antialias needs a torchmetrics whose Inception takes `antialias` (this "
+            "one resizes like TensorFlow 1 only): upgrade torchmetrics or use resize=tf1_bilinear"
+        )
+
+
 class InceptionFeatures(nn.Module):
     """uint8 images (N, 1 or 3, H, W) → 2048-d pool features, the network torchmetrics'
-    `FrechetInceptionDistance()` builds by default (same resize, same weights)."""
+    `FrechetInceptionDistance()` builds (same weights; its `antialias` chosen by `resize`)."""
 
-    def __init__(self):
+    def __init__(self, resize: str = "tf1_bilinear"):
         super().__init__()
+        check_resize(resize)
+        self.resize = resize
+        choice = {}
+        if "antialias" in inspect.signature(NoTrainInceptionV3.__init__).parameters:
+            choice["antialias"] = resize == "antialias"
         try:
             self.net = NoTrainInceptionV3(
-                name="inception-v3-compat", features_list=[str(POOL_FEATURES)]
+                name="inception-v3-compat", features_list=[str(POOL_FEATURES)], **choice
             )
         except Exception as error:
             raise UsageError(

@@ -27,13 +27,16 @@ class RealImages:
     labels: torch.Tensor | None
     class_names: list[str]
     source: dict[str, Any] = field(default_factory=dict)
+    # positions of these images in the data set (None: all of them, in its order)
+    indices: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return len(self.images)
 
     def take(self, index: torch.Tensor) -> "RealImages":
         labels = None if self.labels is None else self.labels[index]
-        return RealImages(self.images[index], labels, self.class_names, self.source)
+        positions = index if self.indices is None else self.indices[index]
+        return RealImages(self.images[index], labels, self.class_names, self.source, positions)
 
 
 def describe(datamodule: LightningDataModule) -> dict[str, Any]:

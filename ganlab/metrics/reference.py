@@ -4,6 +4,7 @@ One file per data set, reference size and feature extractor under
 `$GANLAB_CACHE/reference/` (default `~/.cache/ganlab/reference/`), named after the data
 and keyed by a hash of its description (data-module class, root made absolute, splits, image
 size …). Delete the folder after changing data files in place; `cache=false` bypasses it.
+`export_statistics` writes the Inception statistics as pytorch-fid's `.npz` for other tools.
 """
 
 import hashlib
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from ganlab import __version__
@@ -63,3 +65,17 @@ def cached_features(
     except OSError as error:
         warnings.warn(f"could not cache the reference features in {path}: {error}", stacklevel=2)
     return features, False
+
+
+def export_statistics(path: Path, features: torch.Tensor, protocol: dict[str, Any]) -> None:
+    """pytorch-fid's `.npz` of a reference set: `mu` (D,) and `sigma` (D, D, the unbiased
+    covariance, as `np.cov`) in float64, plus `protocol`: the real images, features and
+    resize as a JSON string (a unicode array: it loads with allow_pickle=False)."""
+    features = features.double()
+    described = {key: protocol[key] for key in ("real", "features", "resize")}
+    np.savez(
+        path,
+        mu=features.mean(0).numpy(),
+        sigma=torch.cov(features.T).numpy(),
+        protocol=np.array(json.dumps(described)),
+    )

@@ -5,123 +5,73 @@ WGAN, Arjovsky et al. 2017).
 One training step is Algorithm 1 of Gulrajani et al.: the loader delivers `n_critic` real
 batches at once (`real_batches_per_step`), each feeds one critic update with fresh noise, then
 the generator takes one step with fresh noise (`generator_reuses_fakes = False`); the base
-schedule counts only the generator's step in `trainer.global_step`.
+schedule counts only the generator's step in `trainer.global_step`. Its defaults are a point of
+`ganlab.models.recipe`: any `loss` and `penalty` train on this schedule.
 """
 
-import warnings
-
 import torch
-from torch import nn
 
-from ganlab.losses import (
-    clip_weights,
-    critic_gradient_norms,
-    critic_wasserstein_loss,
-    generator_wasserstein_loss,
-    gradient_penalty,
-    random_interpolates,
-)
-from ganlab.models.base import GAN
-from ganlab.models.schedule import Metrics, Objective
-from ganlab.run.values import Rule, at_least, choice, positive
+from ganlab.models.recipe import RecipeGAN
+from ganlab.models.schedule import Metrics
+from ganlab.run.values import Rule, at_least
 
 CONSTRAINTS = ("gradient_penalty", "weight_clipping")
+"""What the old key `constraint` (now `penalty`) took."""
 
 
-class WGAN(GAN):
+class WGAN(RecipeGAN):
     generator_reuses_fakes = False
     discriminator_loss_name = "c_loss"
     progress_bar_metrics = ("c_wass", "g_loss")
+    metric_prefix = "c"
+    renamed_keys = {"constraint": "penalty", "gp_weight": "penalty_weight"}
     rules = (
-        *GAN.rules,
-        choice("constraint", CONSTRAINTS),
-        Rule("n_critic", "integer", ">= 1", at_least(1), always_name_type=True),
-        Rule("gp_weight", "number", ">= 0", at_least(0), label="the penalty weight λ"),
-        Rule("clip_value", "number", "> 0", positive),
+        *RecipeGAN.rules,
+        Rule(
+            "constraint",
+            "choice",
+            f"one of {list(CONSTRAINTS)}",
+            lambda value: value in CONSTRAINTS,
+            nullable=True,
+            label="the old name of model.penalty",
+        ),
+        Rule(
+            "gp_weight",
+            "number",
+            ">= 0",
+            at_least(0),
+            nullable=True,
+            label="the old name of model.penalty_weight",
+        ),
     )
 
     def __init__(
         self,
         *args,
+        loss: str = "wasserstein",
         n_critic: int = 5,
-        constraint: str = "gradient_penalty",
-        gp_weight: float = 10.0,
+        penalty: str = "gradient_penalty",
+        penalty_weight: float = 10.0,
+        penalty_every: int = 1,
         clip_value: float = 0.01,
+        constraint: str | None = None,
+        gp_weight: float | None = None,
         **kwargs,
     ):
-        self.check_values(
-            {
-                "n_critic": n_critic,
-                "constraint": constraint,
-                "gp_weight": gp_weight,
-                "clip_value": clip_value,
-            }
-        )
-        super().__init__(*args, **kwargs)
-        self.save_hyperparameters(
-            {
-                "n_critic": n_critic,
-                "constraint": constraint,
-                "gp_weight": gp_weight,
-                "clip_value": clip_value,
-            }
-        )
-        self.n_critic = n_critic
-        self.constraint = constraint
-        self.gp_weight = gp_weight
-        self.clip_value = clip_value
-        if constraint == "gradient_penalty" and any(
-            isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.discriminator.modules()
-        ):
-            warnings.warn(
-                "the WGAN-GP critic uses batch norm, which couples the samples the penalty "
-                "treats independently; set model.net.discriminator.norm to none, layer or "
-                "instance",
-                stacklevel=2,
-            )
-
-    def networks_to_compile(self) -> tuple[str, ...]:
-        """The penalty differentiates the critic's input gradient, which a compiled critic
-        cannot (torch.compile has no double backward): WGAN-GP keeps its critic eager."""
-        if self.constraint == "gradient_penalty":
-            return ("generator",)
-        return super().networks_to_compile()
-
-    @property
-    def real_batches_per_step(self) -> int:
-        """Each critic update takes its own real batch: n_critic of them per training step."""
-        return self.n_critic
-
-    def discriminator_objective(
-        self, real_logits: torch.Tensor, fake_logits: torch.Tensor
-    ) -> Objective:
-        wasserstein = critic_wasserstein_loss(real_logits, fake_logits)
-        return Objective(wasserstein, {"c_wass": -wasserstein.detach()})
-
-    def penalty(
-        self, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None
-    ) -> Objective | None:
-        if self.constraint != "gradient_penalty":
-            return None
-        penalty, norms = gradient_penalty(self.discriminator, real, fake, labels)
-        return Objective(
-            self.gp_weight * penalty,
-            {"c_gp": penalty.detach(), "c_grad_norm": norms.detach().mean()},
+        """`constraint` and `gp_weight` are the old names of `penalty` and `penalty_weight`,
+        which checkpoints written before hold; given, they win."""
+        self.check_values({"constraint": constraint, "gp_weight": gp_weight})
+        super().__init__(
+            *args,
+            loss=loss,
+            n_critic=n_critic,
+            penalty=penalty if constraint is None else constraint,
+            penalty_weight=penalty_weight if gp_weight is None else gp_weight,
+            penalty_every=penalty_every,
+            clip_value=clip_value,
+            **kwargs,
         )
 
-    def after_discriminator_update(
-        self, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None, last: bool
-    ) -> Metrics:
-        if self.constraint != "weight_clipping":
-            return {}
-        clip_weights(self.discriminator, self.clip_value)
-        if not last:
-            return {}
-        # the clipped critic's gradient norm, for comparison with WGAN-GP
-        norms = critic_gradient_norms(
-            self.discriminator, random_interpolates(real, fake), labels, create_graph=False
-        )
-        return {"c_grad_norm": norms.mean()}
-
-    def generator_objective(self, fake_logits: torch.Tensor) -> Objective:
-        return Objective(generator_wasserstein_loss(fake_logits))
+    def score_metrics(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> Metrics:
+        """`c_wass`: mean D(x) - mean D(G(z)), the critic's Wasserstein estimate."""
+        return {"c_wass": real_logits.mean() - fake_logits.mean()}

@@ -138,6 +138,15 @@ def check_same_data(path: Path, checkpoint: dict, datamodule: LightningDataModul
         )
 
 
+def saved_hyper_parameters(checkpoint: dict, model: LightningModule) -> dict:
+    """The checkpoint's hyper-parameters under the names the model takes now: a procedure that
+    renamed or added options says how (`upgraded_hyper_parameters`, see
+    `ganlab.models.recipe`)."""
+    upgrade = getattr(type(model), "upgraded_hyper_parameters", None)
+    saved = checkpoint["hyper_parameters"]
+    return upgrade(saved) if upgrade is not None else saved
+
+
 def check_resumable(
     path: Path,
     model: LightningModule,
@@ -159,7 +168,9 @@ def check_resumable(
             f"{path} was written by {saved_module}, this run builds {module}: resume with the "
             f"model preset that wrote it, or start a new run without resume/ckpt_path"
         )
-    changed = differences(plain(checkpoint["hyper_parameters"]), plain(dict(model.hparams)))
+    changed = differences(
+        plain(saved_hyper_parameters(checkpoint, model)), plain(dict(model.hparams))
+    )
     shapes = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     saved_shapes = {k: tuple(v.shape) for k, v in checkpoint["state_dict"].items()}
     if not changed and saved_shapes != shapes:

@@ -152,9 +152,9 @@ ROWS = [
         "model.n_critic must be an integer >= 1, got 0",
     ),
     Row(
-        "gp_weight",
-        lambda p: ["model=wgan_gp", "model.gp_weight=-1"],
-        "model.gp_weight (the penalty weight λ) must be >= 0, got -1",
+        "penalty_weight",
+        lambda p: ["model=wgan_gp", "model.penalty_weight=-1"],
+        "model.penalty_weight (the penalty weight) must be >= 0, got -1",
     ),
     Row(
         "clip_value",
@@ -162,9 +162,16 @@ ROWS = [
         "model.clip_value must be > 0, got 0",
     ),
     Row(
-        "wgan_constraint",
-        lambda p: ["model=wgan_gp", "model.constraint=spectral"],
-        "model.constraint must be one of ['gradient_penalty', 'weight_clipping'], got 'spectral'",
+        "penalty",
+        lambda p: ["model=wgan_gp", "model.penalty=spectral"],
+        "model.penalty must be one of ['none', 'gradient_penalty', 'r1', 'weight_clipping'], "
+        "got 'spectral'",
+    ),
+    Row(
+        "label_tricks_on_hinge",
+        lambda p: ["model.loss=hinge", "model.label_smoothing=0.1"],
+        "model.label_smoothing=0.1 changes the targets of a cross-entropy loss (ns, minimax), "
+        "not model.loss=hinge: set model.label_smoothing=0 or choose model.loss=ns",
     ),
     Row("devices", lambda p: ["trainer.devices=0"], "trainer.devices must be 'auto', -1 (all)"),
     Row("fp16", lambda p: ["trainer.precision=16-mixed"], "trainer.precision must be 32-true"),

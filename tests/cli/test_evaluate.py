@@ -1,7 +1,10 @@
 """`python -m ganlab.evaluate`: every promised file and field, the reference cache, the
 real-vs-real floor, samples from an .npz, and bad input."""
 
+import hashlib
 import json
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,7 +20,7 @@ from tests.helpers import run_cli
 
 SMALL = ["n=8", "real_n=16", "batch_size=16"]
 NO_INCEPTION = "metrics=[domain_fid,label_accuracy,class_entropy,mean_confidence,nn_l1]"
-CACHED = "[kid,domain_fid,class_entropy,mean_confidence,nn_l1]"
+CACHED = "[kid,precision_recall,density_coverage,domain_fid,class_entropy,mean_confidence,nn_l1]"
 
 
 def evaluate_in_process(*overrides):
@@ -69,6 +72,33 @@ def test_writes_every_promised_file_and_field(two_runs):
     assert report["classifier"]["held_out_accuracy"] >= 0.97
     for line in ("fid ", "kid_mean ", "domain_fid ", "nn_l1 ", "is  ", "unavailable"):
         assert line in result.stdout
+    for name in ("precision", "recall", "density", "coverage"):
+        assert 0 <= metrics[name] <= (2 if name == "density" else 1), name
+
+
+def test_metrics_json_records_the_protocol(two_runs):
+    (result, out), _ = two_runs
+    protocol = json.loads((out / "metrics.json").read_text())["protocol"]
+    assert protocol["name"] == "standard" and not protocol["comparable"]
+    assert protocol["deviations"] == {
+        "n": {"protocol": 10_000, "used": 8},
+        "real_n": {"protocol": 10_000, "used": 16},
+    }
+    assert protocol["generated"] == {"n": 8, "samples": "generated", "seed": 0, "weights": "raw"}
+    real = protocol["real"]
+    assert real["n"] == 16 and real["indices"]["of"] == 64 and real["splits"] == ["test"]
+    assert real["data"] == "ganlab.data.mnist.MNISTDataModule"
+    assert "first 16 of torch.randperm(64" in real["indices"]["selection"]
+    features = protocol["features"]
+    assert features["dims"] == 2048 and features["weights_file"] == str(weights_path())
+    assert features["weights_sha256"] == hashlib.sha256(weights_path().read_bytes()).hexdigest()
+    assert protocol["resize"] == {
+        "method": "tf1_bilinear",
+        "size": 299,
+        "channels": "greyscale tiled to 3",
+    }
+    assert "biased upwards" in protocol["bias"] and "biased upwards" in result.stderr
+    assert "protocol standard: 8 images against 16 real" in result.stdout
 
 
 def test_second_run_reads_the_cache_and_gives_the_same_numbers(two_runs):
@@ -88,6 +118,35 @@ def test_conditional_checkpoint_gets_label_accuracy(cdcgan_run, tmp_path):
     )
     assert 0 <= report["metrics"]["label_accuracy"] <= 1
     assert report["unavailable"] == {}
+
+
+def test_lucic2018_records_its_test_split_and_reference_table(dcgan_run, tmp_path, capsys):
+    report = evaluate_in_process(
+        f"ckpt={dcgan_run}/checkpoints/last.ckpt", "protocol=lucic2018", *SMALL,
+        NO_INCEPTION, f"out={tmp_path}",
+    )  # fmt: skip
+    protocol = report["protocol"]
+    assert protocol["name"] == "lucic2018" and protocol["real"]["splits"] == ["test"]
+    assert set(protocol["deviations"]) == {"n", "real_n"}  # splits and resize are its own
+    assert protocol["reference_scores"]["ns_gan"] == 6.8 and protocol["features"] is None
+    assert "Lucic et al. 2018, Table 2, MNIST" in capsys.readouterr().out
+
+
+def test_export_stats_writes_the_reference_mu_and_sigma(two_runs, dcgan_run, tmp_path):
+    path = tmp_path / "mnist_test.npz"
+    report = evaluate_in_process(
+        f"ckpt={dcgan_run}/checkpoints/last.ckpt", *SMALL,
+        "metrics=[nn_l1]", f"export_stats={path}", f"out={tmp_path}/eval",
+    )  # fmt: skip
+    with np.load(path, allow_pickle=False) as stats:
+        mu, sigma, protocol = stats["mu"], stats["sigma"], json.loads(str(stats["protocol"]))
+    (cached,) = (Path(os.environ["GANLAB_CACHE"]) / "reference").glob("*n16_inception_tf1*")
+    features = torch.load(cached, weights_only=True)["features"].double().numpy()
+    assert mu.shape == (2048,) and sigma.shape == (2048, 2048)
+    np.testing.assert_allclose(mu, features.mean(0), rtol=1e-6)
+    np.testing.assert_allclose(sigma, np.cov(features, rowvar=False), rtol=1e-6, atol=1e-9)
+    assert protocol["real"] == report["protocol"]["real"]
+    assert protocol["features"] == report["protocol"]["features"]
 
 
 def test_real_vs_real_floor_scores_held_out_real_images(mnist_root, tmp_path):
@@ -150,6 +209,8 @@ def test_domain_metrics_do_not_apply_to_other_images(tmp_path):
         (["real_n=1000"], "real_n must be between 2 and 64"),
         (["samples=real", "real_n=60"], "samples=real needs real_n \\+ n <= 64"),
         (["device=gpu"], "device must be auto, cpu or cuda"),
+        (["resize=nearest"], "resize=nearest is not one of tf1_bilinear, antialias"),
+        (["export_stats=stats.txt"], "export_stats=stats.txt must name an .npz file"),
     ],
 )
 def test_bad_settings_stop_with_one_message(dcgan_run, mnist_root, tmp_path, overrides, message):

@@ -75,7 +75,7 @@ def test_each_procedure_trains_on_each_data_module(sweep, model, data):
     checkpoint = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)
     assert checkpoint["global_step"] == 2
     assert checkpoint["ganlab"]["module"] == "ganlab.models.wgan.WGAN"
-    assert checkpoint["hyper_parameters"]["constraint"] == (
+    assert checkpoint["hyper_parameters"]["penalty"] == (
         "gradient_penalty" if model == "wgan_gp" else "weight_clipping"
     )
     channels = 1 if data == "bricks" else 3
@@ -166,7 +166,7 @@ def test_a_bad_value_stops_the_cli_with_one_message(data_root, tmp_path):
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        (["model=wgan_gp", "data=celeba", "model.gp_weight=-1"], "model.gp_weight"),
+        (["model=wgan_gp", "data=celeba", "model.penalty_weight=-1"], "model.penalty_weight"),
         (["model=wgan", "data=celeba", "model.clip_value=0"], "model.clip_value must be > 0"),
         (["model=wgan_gp", "data=celeba", "data.condition_on=Blonde"], "no attribute 'Blonde'"),
         (["model=wgan_gp", "data=bricks", "data.image_size=36"], "got 36; model/net=dcgan28"),

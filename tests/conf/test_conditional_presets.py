@@ -34,7 +34,7 @@ def test_book_cgan_experiment_is_the_notebook():
     cfg = composed("experiment=book_cgan_celeba_blond")
     model = cfg.model
     assert model._target_ == "ganlab.models.WGAN"
-    assert (model.latent_dim, model.n_critic, model.gp_weight) == (32, 3, 10.0)
+    assert (model.latent_dim, model.n_critic, model.penalty_weight) == (32, 3, 10.0)
     assert (model.optim.lr, model.optim.beta1, model.optim.beta2) == (5e-5, 0.5, 0.9)
     assert model.net.discriminator.norm == "none"
     assert cfg.data.condition_on == "Blond_Hair" and cfg.data.batch_size == 128

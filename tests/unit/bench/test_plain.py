@@ -70,6 +70,8 @@ def test_the_loop_matches_the_procedure():
     images = torch.zeros(6, 1, 28, 28, dtype=torch.uint8)
     loop = PlainWGANGP(critic, images, torch.zeros(6, dtype=torch.long), batch_size=2)
     assert loop.images_per_step == 6  # three critic batches, as the procedure reads them
-    clipped = WGAN(net=NET, optim=OPTIM, latent_dim=8, constraint="weight_clipping")
-    with pytest.raises(ValueError, match="gradient penalty only"):
+    clipped = WGAN(net=NET, optim=OPTIM, latent_dim=8, penalty="weight_clipping")
+    with pytest.raises(ValueError, match="loss and penalty only"):
         plain_loop_for(clipped)
+    with pytest.raises(ValueError, match="preset's loss only"):
+        plain_loop_for(DCGAN(net=NET, optim=OPTIM, latent_dim=8, loss="hinge"))

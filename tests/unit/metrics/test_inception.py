@@ -1,6 +1,8 @@
 """The real FID Inception network, offline: FID/KID of a set against itself and against
 noise, and agreement with torchmetrics' own FrechetInceptionDistance on images."""
 
+from inspect import signature
+
 import pytest
 import torch
 import torch_fidelity.feature_extractor_inceptionv3 as fidelity
@@ -65,10 +67,21 @@ def test_kid_of_a_set_with_itself_is_near_zero_and_with_noise_large(features):
 
 
 def test_fid_matches_torchmetrics_on_the_images(fid_against_noise, digits, noise):
-    reference = FrechetInceptionDistance(feature=2048)
+    takes_antialias = "antialias" in signature(FrechetInceptionDistance).parameters
+    tf1 = {"antialias": False} if takes_antialias else {}  # ganlab's default resize
+    reference = FrechetInceptionDistance(feature=2048, **tf1)
     reference.update(digits.expand(-1, 3, -1, -1), real=True)
     reference.update(noise.expand(-1, 3, -1, -1), real=False)
     assert fid_against_noise == pytest.approx(float(reference.compute()), rel=1e-3)
+
+
+def test_the_resize_changes_the_features(inception, digits, features):
+    try:
+        antialiased = InceptionFeatures("antialias")(digits)
+    except UsageError:
+        pytest.skip("this torchmetrics resizes like TensorFlow 1 only")
+    tf1, _ = features
+    assert (antialiased - tf1).norm(dim=1).mean() > 0.1 * tf1.norm(dim=1).mean()
 
 
 def test_shared_weights_have_no_classification_head(inception):

@@ -72,12 +72,16 @@ def test_compiled_simultaneous_update_keeps_its_graph(mnist_root):
 
 
 @pytest.mark.parametrize(
-    ("constraint", "compiled"),
-    [("gradient_penalty", ("generator",)), ("weight_clipping", ("generator", "discriminator"))],
+    ("penalty", "compiled"),
+    [
+        ("gradient_penalty", ("generator",)),
+        ("r1", ("generator",)),
+        ("weight_clipping", ("generator", "discriminator")),
+    ],
 )
-def test_wgan_gp_keeps_its_critic_eager(constraint, compiled):
+def test_a_gradient_penalty_keeps_the_critic_eager(penalty, compiled):
     # torch.compile has no double backward; the penalty differentiates the critic's gradient
-    model = WGAN(net=NET, optim=OPTIM, latent_dim=8, constraint=constraint, compile=True)
+    model = WGAN(net=NET, optim=OPTIM, latent_dim=8, penalty=penalty, compile=True)
     model.trainer = Trainer(accelerator="cpu", logger=False)
     model.setup("fit")
     for name in ("generator", "discriminator"):

@@ -92,9 +92,13 @@ def test_real_batches_per_step_follows_n_critic():
     ("kwargs", "message"),
     [
         ({"n_critic": 0}, "model.n_critic must be an integer >= 1"),
-        ({"gp_weight": -1.0}, "model.gp_weight"),
+        ({"penalty_weight": -1.0}, "model.penalty_weight"),
         ({"clip_value": 0.0}, "model.clip_value must be > 0"),
-        ({"constraint": "spectral"}, "model.constraint must be one of"),
+        ({"penalty": "spectral"}, "model.penalty must be one of"),
+        ({"loss": "kl"}, "model.loss must be one of"),
+        ({"penalty_every": 4}, "model.penalty_every=4 .* applies to model.penalty=r1"),
+        ({"gp_weight": -1.0}, r"model.gp_weight \(the old name of model.penalty_weight\)"),
+        ({"constraint": "spectral"}, "model.constraint .* must be one of"),
     ],
 )
 def test_bad_options_are_usage_errors(kwargs, message):
