@@ -37,7 +37,7 @@ SMALL_RUN = [
     "logger=none",
     "seed=7",
     "model=dcgan64",
-    "data.image_size=32",
+    "data.image_size=28",
     "model.latent_dim=16",
     "model.sample_count=16",
     "data.batch_size=32",
@@ -60,6 +60,17 @@ OUTCOMES = {
 def train(run_dir: Path, *overrides: str) -> subprocess.Popen:
     command = [sys.executable, "-m", "ganlab.train", f"hydra.run.dir={run_dir}", *overrides]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_the_job(run: subprocess.Popen, run_dir: Path, since: float) -> float:
+    """When Hydra started the job (wrote `.hydra/overrides.yaml`), or the process ended; then
+    data loading and training follow, the window a signal is aimed at."""
+    overrides = run_dir / ".hydra" / "overrides.yaml"
+    while run.poll() is None:
+        if overrides.is_file() and overrides.stat().st_mtime >= since:
+            break
+        time.sleep(0.02)
+    return time.time()
 
 
 def last(run_dir: Path) -> dict:
@@ -95,17 +106,19 @@ def signals(data_root: str, steps: int, attempts: int, seed: int) -> bool:
     rng = random.Random(seed)
     work = Path(tempfile.mkdtemp())
     common = [f"data.root={data_root}", *SMALL_RUN, f"trainer.max_steps={steps}"]
-    started = time.monotonic()
     reference = train(work / "reference", *common)
+    started = wait_for_the_job(reference, work / "reference", time.time() - 1)
     if reference.wait() != 0:
         sys.exit(f"the reference run failed: {reference.stderr.read()[-2000:]}")
-    duration = time.monotonic() - started
-    print(f"reference: {steps} steps in {duration:.1f} s")
+    window = time.time() - started
+    print(f"reference: {steps} steps, {window:.1f} s from the job's start to its exit")
 
     run_dir, outcomes = work / "interrupted", Counter()
     for attempt in range(attempts):
+        since = time.time() - 1
         run = train(run_dir, *common, "resume=true")
-        time.sleep(rng.uniform(0, duration))
+        wait_for_the_job(run, run_dir, since)
+        time.sleep(rng.uniform(0, window))
         chosen = rng.choice((signal.SIGTERM, signal.SIGINT))
         if run.poll() is None:
             run.send_signal(chosen)

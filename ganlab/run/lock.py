@@ -4,9 +4,12 @@
 to a temporary file, then hard-linked to the lock name, which fails if the name exists), so two
 runs started together on one folder cannot both take it. A lock left by a process that died
 (SIGKILL, a power cut) is stale when its host is this one and its pid is not alive (or is this
-process, which a new run in the same process takes over); stale locks are broken, live ones and
-locks from other hosts (whose processes cannot be checked) refuse the run with one line. The
-lock is released when the run ends and, at the latest, when the process exits.
+process, which a new run in the same process takes over), or when it names this process's SLURM
+job from another host: SLURM runs one incarnation of a job at a time, so a requeued job that
+lands on another node takes over the lock its killed predecessor left. Stale locks are broken;
+live ones and other locks from other hosts (whose processes cannot be checked) refuse the run
+with one line. The lock is released when the run ends and, at the latest, when the process
+exits.
 """
 
 import atexit
@@ -26,17 +29,19 @@ LOCK_FILE = ".ganlab.lock"
 class Owner:
     pid: int
     host: str
+    slurm_job: str | None = None
 
     @classmethod
     def this_process(cls) -> "Owner":
-        return cls(os.getpid(), socket.gethostname())
+        return cls(os.getpid(), socket.gethostname(), os.environ.get("SLURM_JOB_ID"))
 
 
 def read_owner(lock: Path) -> Owner | None:
     """The lock's owner; None when it is gone or is not a ganlab lock."""
     try:
         fields = json.loads(lock.read_text())
-        return Owner(int(fields["pid"]), str(fields["host"]))
+        job = fields.get("slurm_job")
+        return Owner(int(fields["pid"]), str(fields["host"]), None if job is None else str(job))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -57,7 +62,9 @@ def is_stale(owner: Owner | None) -> bool:
     if owner is None:
         return True
     me = Owner.this_process()
-    return owner.host == me.host and (owner.pid == me.pid or not is_alive(owner.pid))
+    if owner.host != me.host:
+        return me.slurm_job is not None and owner.slurm_job == me.slurm_job
+    return owner.pid == me.pid or not is_alive(owner.pid)
 
 
 def try_create(lock: Path, owner: Owner) -> bool:
