@@ -10,7 +10,7 @@ SWEEP ?= smoke
 SWEEP_DIR ?= $(shell ls -td outputs/sweeps/*/*/ outputs/train/multiruns/*/ 2>/dev/null | head -1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install train sweep report test lint format tensorboard bench clean
+.PHONY: help install train sweep report presets-gpu test lint format tensorboard bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -28,11 +28,14 @@ install: $(STAMP) ## create .venv and install ganlab (editable) with its dev and
 train: $(STAMP) ## run the default training job (DCGAN on MNIST); ARGS=... for overrides
 	$(PY) -m ganlab.train $(ARGS)
 
-sweep: $(STAMP) ## run a study from conf/sweep/ (SWEEP=smoke|rdfia|optuna); ARGS=... for overrides
+sweep: $(STAMP) ## run a study from conf/sweep/ (SWEEP=smoke|rdfia|rdfia_mnist|rdfia_grid|slope003_bn|optuna); ARGS=... for overrides
 	$(PY) -m ganlab.train sweep=$(SWEEP) $(ARGS)
 
 report: $(STAMP) ## table + figures for a sweep folder (SWEEP_DIR=..., default: the newest)
 	$(PY) -m ganlab.report $(SWEEP_DIR)
+
+presets-gpu: $(STAMP) ## every CelebA/bricks preset at full length on a GPU, evaluated, one table (DATA=dir, docs/results.md)
+	PY=$(PY) scripts/run_presets.sh $(ARGS)
 
 test: $(STAMP) ## run the test suite (offline, CPU, one worker per core)
 	$(PY) -m pytest -q -n auto $(ARGS)

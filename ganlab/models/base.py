@@ -18,8 +18,9 @@ from omegaconf import DictConfig, OmegaConf
 
 from ganlab import __version__
 from ganlab.errors import UsageError
+from ganlab.models.augment import POLICIES, augmentation_of, is_policy
 from ganlab.models.optimizers import build_optimizers, class_options, stored
-from ganlab.models.schedule import Schedule
+from ganlab.models.schedule import GENERATOR_NOISE, Schedule
 from ganlab.run.values import Declared, Rule, at_least, in_unit_interval, positive
 from ganlab.sampling.latents import GRID_MAX_CLASSES, class_rows
 
@@ -51,6 +52,20 @@ class GAN(Schedule, Declared):
         Rule("optim.lr_d", "number", "> 0", positive, nullable=True),
         Rule("optim.beta1", "number", "in [0, 1)", in_unit_interval),
         Rule("optim.beta2", "number", "in [0, 1)", in_unit_interval),
+        Rule(
+            "generator_noise",
+            "choice",
+            f"one of {list(GENERATOR_NOISE)}",
+            lambda value: value in GENERATOR_NOISE,
+            nullable=True,
+        ),
+        Rule(
+            "augment",
+            "choice",
+            f"a comma-separated string or a list of policies from {list(POLICIES)}",
+            is_policy,
+            nullable=True,
+        ),
     )
 
     @classmethod
@@ -72,12 +87,23 @@ class GAN(Schedule, Declared):
         sample_count: int = 64,
         compile: bool | dict = False,
         channels_last: bool | None = None,
+        generator_noise: str | None = None,
+        augment: str | list[str] | None = None,
     ):
         super().__init__()
         net, optim = plain(net), plain(optim)
         image_shape = tuple(plain(image_shape))
         class_names = list(plain(class_names) or [])
-        self.check_values({"latent_dim": latent_dim, "sample_count": sample_count, "optim": optim})
+        augment = plain(augment)
+        self.check_values(
+            {
+                "latent_dim": latent_dim,
+                "sample_count": sample_count,
+                "optim": optim,
+                "generator_noise": generator_noise,
+                "augment": augment,
+            }
+        )
         if conditional and num_classes < 1:
             raise UsageError(
                 "model.conditional=true but the data module yields no labels (0 classes): "
@@ -96,13 +122,19 @@ class GAN(Schedule, Declared):
                 "sample_count": sample_count,
                 "compile": plain(compile),
                 "channels_last": channels_last,
+                "generator_noise": generator_noise,
+                "augment": augment,
             }
         )
+        if generator_noise is not None:
+            # None (a checkpoint from before the key): the procedure's own choice
+            self.generator_reuses_fakes = generator_noise == "reused"
         self.automatic_optimization = False
         self.latent_dim = latent_dim
         self.conditional = conditional
         self.num_classes = num_classes
         self.class_names = class_names
+        self.augmentation = augmentation_of(augment)
         classes = num_classes if conditional else 0
         try:
             self.generator = instantiate(

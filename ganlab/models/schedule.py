@@ -22,6 +22,9 @@ from ganlab.errors import UsageError
 
 UPDATES = ("alternating", "simultaneous")
 """`update_mode`s: D then G against the updated D, or both from one forward pass."""
+GENERATOR_NOISE = ("reused", "fresh")
+"""`model.generator_noise`: the alternating generator step back-propagates through the last
+discriminator update's fakes, or draws fresh noise (sets `generator_reuses_fakes`)."""
 Metrics = dict[str, torch.Tensor]
 
 
@@ -46,7 +49,7 @@ class Schedule(LightningModule):
     discriminator update saw, as pytorch/examples' DCGAN; False: it draws fresh ones, as
     Gulrajani et al.'s Algorithm 1), `real_batches_per_step`, and the logged names.
     Attributes it relies on (set by `GAN`): `generator`, `discriminator`, `latent_dim`,
-    `conditional`.
+    `conditional`, `augmentation`.
     """
 
     update_mode = "alternating"
@@ -155,7 +158,7 @@ class Schedule(LightningModule):
                 if reused is not None
                 else self.generator(self.noise(real.shape[0], real), labels)
             )
-            generator = self.generator_objective(self.discriminator(fake, labels))
+            generator = self.generator_objective(self.discriminate(fake, labels))
             opt_g.zero_grad(set_to_none=True)
             self.manual_backward(generator.loss)
             self.step_generator(opt_g)
@@ -171,7 +174,7 @@ class Schedule(LightningModule):
         last: bool,
     ) -> Metrics:
         objective = self.discriminator_objective(
-            self.discriminator(real, labels), self.discriminator(fake, labels)
+            self.discriminate(real, labels), self.discriminate(fake, labels)
         )
         loss, metrics = self.with_penalty(objective, real, fake, labels)
         opt_d.zero_grad(set_to_none=True)
@@ -207,8 +210,8 @@ class Schedule(LightningModule):
         gradient carried back through the generator."""
         fake = self.generator(self.noise(real.shape[0], real), labels)
         fake_input = fake.detach().requires_grad_(True)
-        real_logits = self.discriminator(real, labels)
-        fake_logits = self.discriminator(fake_input, labels)
+        real_logits = self.discriminate(real, labels)
+        fake_logits = self.discriminate(fake_input, labels)
         objective = self.discriminator_objective(real_logits, fake_logits)
         generator = self.generator_objective(fake_logits)
         d_loss, metrics = self.with_penalty(objective, real, fake_input.detach(), labels)
@@ -221,6 +224,17 @@ class Schedule(LightningModule):
         metrics |= self.after_discriminator_update(real, fake_input.detach(), labels, True)
         self.step_generator(opt_g)
         return metrics | generator.metrics | {"g_loss": generator.loss.detach()}
+
+    def discriminate(self, images: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        """The discriminator's outputs on images as its adversarial losses see them: through
+        the run's augmentation (`model.augment`, DiffAugment) when there is one, the same
+        policy for real and generated images, in the discriminator's and the generator's
+        updates. A penalty (`penalty`, e.g. the gradient penalty) calls the discriminator
+        itself, on un-augmented images: it constrains the discriminator's gradient on the
+        data and between data and fakes, which is what the penalty's weight was tuned for."""
+        if self.augmentation is not None:
+            images = self.augmentation(images)
+        return self.discriminator(images, labels)
 
     @staticmethod
     def step_discriminator(optimizer: LightningOptimizer) -> None:

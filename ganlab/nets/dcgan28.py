@@ -15,6 +15,7 @@ from ganlab.nets.conditioning import LabelPlanes, LabelVector, check_labels
 from ganlab.nets.image_conv import image_conv2d, image_conv_transpose2d
 from ganlab.nets.init import check_init, initialise
 from ganlab.nets.layers import Norm, activation_layer, check_image_shape, dropout_layer
+from ganlab.nets.spectral import spectrally_normalise
 
 
 def _check_size(size: int) -> int:
@@ -41,6 +42,7 @@ class Generator(nn.Module):
         bn_eps: float = 1e-5,
         bias: bool = False,
         init: str = "default",
+        spectral_norm: bool = False,
     ):
         super().__init__()
         channels, size, _ = check_image_shape(image_shape)
@@ -69,6 +71,7 @@ class Generator(nn.Module):
             nn.Tanh(),
         )
         initialise(self, init)
+        spectrally_normalise(self, spectral_norm)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(labels, self.num_classes)
@@ -94,6 +97,7 @@ class Discriminator(nn.Module):
         bn_eps: float = 1e-5,
         bias: bool = True,
         init: str = "default",
+        spectral_norm: bool = False,
     ):
         super().__init__()
         channels, size, _ = check_image_shape(image_shape)
@@ -115,6 +119,7 @@ class Discriminator(nn.Module):
         )
         self.classify = nn.Linear(128 * start * start, 1, bias=bias)
         initialise(self, init)
+        spectrally_normalise(self, spectral_norm)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(labels, self.num_classes)

@@ -23,6 +23,7 @@ from ganlab.nets.conditioning import LabelPlanes, LabelVector, check_labels
 from ganlab.nets.image_conv import image_conv2d, image_conv_transpose2d
 from ganlab.nets.init import check_init, initialise
 from ganlab.nets.layers import Norm, activation_layer, check_image_shape, dropout_layer
+from ganlab.nets.spectral import spectrally_normalise
 
 BASE_MAPS = range(3, 8)
 """The base map sizes the stride-2 stack may start from (or end at)."""
@@ -65,6 +66,7 @@ class Generator(nn.Module):
         bn_eps: float = 1e-5,
         bias: bool = True,
         init: str = "default",
+        spectral_norm: bool = False,
     ):
         super().__init__()
         channels, size, _ = check_image_shape(image_shape)
@@ -95,6 +97,7 @@ class Generator(nn.Module):
         ]
         self.net = nn.Sequential(*layers)
         initialise(self, init)
+        spectrally_normalise(self, spectral_norm)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(labels, self.num_classes)
@@ -122,6 +125,7 @@ class Discriminator(nn.Module):
         bn_eps: float = 1e-5,
         bias: bool = True,
         init: str = "default",
+        spectral_norm: bool = False,
     ):
         super().__init__()
         channels, size, _ = check_image_shape(image_shape)
@@ -147,6 +151,7 @@ class Discriminator(nn.Module):
         layers += [nn.Conv2d(widths[-1], 1, end, stride=1, padding=0, bias=bias), nn.Flatten()]
         self.net = nn.Sequential(*layers)
         initialise(self, init)
+        spectrally_normalise(self, spectral_norm)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(labels, self.num_classes)

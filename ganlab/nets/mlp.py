@@ -20,6 +20,7 @@ from torch import nn
 from ganlab.nets.conditioning import LabelVector, check_labels
 from ganlab.nets.init import check_init, initialise
 from ganlab.nets.layers import Norm, activation_layer, check_image_shape
+from ganlab.nets.spectral import spectrally_normalise
 
 
 def hidden_layers(
@@ -84,6 +85,7 @@ class Generator(nn.Module):
         bn_momentum: float = 0.1,
         bn_eps: float = 1e-5,
         init: str = "default",
+        spectral_norm: bool = False,
     ):
         super().__init__()
         self.image_shape = check_image_shape(image_shape)
@@ -100,6 +102,7 @@ class Generator(nn.Module):
         pixels = self.image_shape[0] * self.image_shape[1] * self.image_shape[2]
         self.image = nn.Sequential(nn.Linear(int(hidden[-1]), pixels), nn.Tanh())
         initialise(self, init)
+        spectrally_normalise(self, spectral_norm)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(labels, self.num_classes)
@@ -124,6 +127,7 @@ class Discriminator(nn.Module):
         bn_momentum: float = 0.1,
         bn_eps: float = 1e-5,
         init: str = "default",
+        spectral_norm: bool = False,
     ):
         super().__init__()
         channels, height, width = check_image_shape(image_shape)
@@ -139,6 +143,7 @@ class Discriminator(nn.Module):
         self.body = hidden_layers(in_features, hidden, norms, dropout, "leaky_relu", negative_slope)
         self.classify = nn.Linear(int(hidden[-1]), 1)
         initialise(self, init)
+        spectrally_normalise(self, spectral_norm)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(labels, self.num_classes)

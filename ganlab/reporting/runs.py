@@ -1,5 +1,7 @@
-"""The runs of a sweep folder: each run folder's overrides (what was swept) and record."""
+"""The runs of a sweep folder: each run folder's overrides (what was swept), its record and,
+where `python -m ganlab.evaluate` scored its last checkpoint, those metrics."""
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +13,8 @@ from ganlab.run.record import read_record
 
 INCOMPLETE = "incomplete"
 """The status of a run folder without `metrics.json`: still running, or killed."""
+EVALUATION = Path("evaluation") / "last" / "metrics.json"
+"""Where `python -m ganlab.evaluate ckpt_path=RUN/checkpoints/last.ckpt` writes by default."""
 
 
 @dataclass
@@ -20,6 +24,7 @@ class Run:
     overrides: dict[str, str]
     record: dict[str, Any] | None
     label: str = field(default="")
+    evaluation: dict[str, float | None] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -27,12 +32,22 @@ class Run:
 
     @property
     def metrics(self) -> dict[str, float | None]:
-        return self.record.get("metrics", {}) if self.record else {}
+        """The training record's final metrics, then the evaluation's (fid, kid_mean, …)."""
+        recorded = self.record.get("metrics", {}) if self.record else {}
+        return {**recorded, **self.evaluation}
 
     def final_samples(self) -> Path | None:
         """The last fixed-noise grid the run wrote (names sort by epoch and step)."""
         grids = sorted((self.path / "samples").glob("*.png"))
         return grids[-1] if grids else None
+
+
+def read_evaluation(run_dir: Path) -> dict[str, float | None]:
+    """The metrics the evaluation of the run's last checkpoint wrote; {} when it has none."""
+    path = run_dir / EVALUATION
+    if not path.is_file():
+        return {}
+    return dict(json.loads(path.read_text()).get("metrics", {}))
 
 
 def natural_key(text: str) -> tuple:
@@ -66,6 +81,7 @@ def find_runs(sweep_dir: Path) -> list[Run]:
                 path=folder,
                 overrides=read_overrides(folder),
                 record=read_record(folder),
+                evaluation=read_evaluation(folder),
             )
         )
     return runs

@@ -161,7 +161,7 @@ def test_slurm_launcher_preset_composes_with_a_study():
     pytest.importorskip("hydra_plugins.hydra_submitit_launcher", reason=OPTIONAL)
     result = run_cli(
         "ganlab.train",
-        "sweep=rdfia",
+        "sweep=rdfia_grid",
         "hydra/launcher=slurm",
         "hydra.launcher.partition=gpu",
         "trainer=gpu",

@@ -12,6 +12,7 @@ from hydra.utils import instantiate
 from torch import nn
 
 from ganlab.run.config import CONF_DIR
+from tests.helpers.parameters import keras_counts
 
 CONF = Path(CONF_DIR)
 MODELS = sorted(p.stem for p in (CONF / "model").glob("*.yaml"))
@@ -88,19 +89,6 @@ def test_network_options_reach_the_networks_from_the_config():
     norms = [m for m in discriminator.modules() if isinstance(m, nn.BatchNorm2d)]
     assert norms and {(m.momentum, m.eps) for m in norms} == {(0.01, 1e-3)}
     assert all(m.bias is None for m in discriminator.modules() if isinstance(m, nn.Conv2d))
-
-
-def keras_counts(network: nn.Module) -> tuple[int, int]:
-    """(total, non-trainable) as Keras' model summary counts them: Keras' non-trainable
-    parameters are the batch-norm moving means and variances, buffers in PyTorch (PyTorch's
-    extra num_batches_tracked counters have no Keras counterpart and are not counted)."""
-    trainable = sum(p.numel() for p in network.parameters() if p.requires_grad)
-    moving = sum(
-        b.numel()
-        for name, b in network.named_buffers()
-        if name.endswith(("running_mean", "running_var"))
-    )
-    return trainable + moving, moving
 
 
 def test_book_bricks_dcgan_has_the_books_parameter_counts():

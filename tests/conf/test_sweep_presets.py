@@ -1,65 +1,95 @@
 """The study presets (conf/sweep/) and launcher presets compose into the sweeps they promise."""
 
 import itertools
-from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_dir
 
-from ganlab.run.config import CONF_DIR
-
-PLUGINS = {
-    "optuna": "hydra_plugins.hydra_optuna_sweeper",
-    "joblib": "hydra_plugins.hydra_joblib_launcher",
-    "slurm": "hydra_plugins.hydra_submitit_launcher",
-}
-STUDIES = sorted(p.stem for p in (Path(CONF_DIR) / "sweep").glob("*.yaml"))
+from tests.helpers.studies import GRID_STUDIES, PLUGINS, STUDIES, composed, jobs
 
 
 def needs(plugin: str) -> None:
     pytest.importorskip(PLUGINS[plugin], reason="an optional extra: pip install -e '.[sweep]'")
 
 
-def composed(*overrides: str):
-    with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
-        return compose("train", overrides=list(overrides), return_hydra_config=True)
-
-
-def grid(params) -> list[tuple[str, ...]]:
-    return list(itertools.product(*(str(v).split(",") for v in params.values())))
+JOBS = {"smoke": 4, "rdfia": 5, "rdfia_mnist": 5, "rdfia_grid": 12, "slope003_bn": 2}
+FACTORS = ("model.optim.lr", "model.optim.beta1", "model.latent_dim")
 
 
 @pytest.mark.parametrize("study", STUDIES)
-def test_every_study_is_a_multirun_of_the_dcgan(study):
+def test_every_study_is_a_multirun_of_the_dcgan_procedure(study):
     if study in PLUGINS:
         needs(study)
     cfg = composed(f"sweep={study}")
     assert cfg.hydra.mode.name == "MULTIRUN"
-    assert cfg.hydra.runtime.choices.model == "dcgan"
+    assert cfg.model._target_ == "ganlab.models.DCGAN"
     assert cfg.hydra.sweep.dir.startswith(f"outputs/sweeps/{study}/")
     assert set(cfg.hydra.sweeper.params) <= {
-        "model.optim.lr", "model.optim.beta1", "model.optim.beta2", "model.latent_dim"
+        *FACTORS, "model.optim.beta2", "+rdfia_variant", "model.net.generator.norm"
     }  # fmt: skip
 
 
-def test_rdfia_is_lr_x_beta1_x_latent_size():
-    params = composed("sweep=rdfia").hydra.sweeper.params
-    assert list(params) == ["model.optim.lr", "model.optim.beta1", "model.latent_dim"]
-    jobs = grid(params)
-    assert len(jobs) == 12
-    assert {(float(lr), float(b1), int(z)) for lr, b1, z in jobs} == set(
-        itertools.product((2e-4, 1e-3), (0.5, 0.9), (10, 100, 1000))
-    )
+@pytest.mark.parametrize("study", GRID_STUDIES)
+def test_every_study_launches_its_number_of_jobs(study):
+    assert len(jobs(study)) == JOBS[study]
+
+
+def factors(cfg) -> tuple:
+    return (cfg.model.optim.lr, cfg.model.optim.beta1, cfg.model.latent_dim)
+
+
+@pytest.mark.parametrize("study", ["rdfia", "rdfia_mnist"])
+def test_rdfia_studies_change_one_factor_at_a_time_from_the_baseline(study):
+    changed = {}
+    for job in jobs(study):
+        (variant,) = [override.partition("=")[2] for override in job]
+        changed[variant] = factors(composed(f"sweep={study}", *job))
+    assert changed == {
+        "baseline": (2e-4, 0.5, 100),
+        "lr_1e-3": (1e-3, 0.5, 100),
+        "beta1_0.9": (2e-4, 0.9, 100),
+        "latent_10": (2e-4, 0.5, 10),
+        "latent_1000": (2e-4, 0.5, 1000),
+    }
+
+
+def test_rdfia_is_the_face_dcgan_and_rdfia_mnist_the_tutorial_networks():
+    faces = composed("sweep=rdfia")
+    assert faces.hydra.runtime.choices.experiment == "rdfia_dcgan_celeba"
+    assert faces.data._target_ == "ganlab.data.celeba.CelebADataModule"
+    digits = composed("sweep=rdfia_mnist")
+    assert digits.model.net.generator._target_ == "ganlab.nets.dcgan28.Generator"
+    assert digits.data._target_ == "ganlab.data.mnist.MNISTDataModule"
+    assert digits.trainer.max_steps == 8000
+
+
+def test_rdfia_grid_is_lr_x_beta1_x_latent_size():
+    params = composed("sweep=rdfia_grid").hydra.sweeper.params
+    assert list(params) == list(FACTORS)
+    assert {
+        tuple(override.partition("=")[2] for override in job) for job in jobs("rdfia_grid")
+    } == {
+        (str(lr), str(b1), str(z))
+        for lr, b1, z in itertools.product(("0.0002", "0.001"), (0.5, 0.9), (10, 100, 1000))
+    }
+
+
+def test_slope003_bn_ablates_the_generators_batch_norm():
+    norms = set()
+    for job in jobs("slope003_bn"):
+        cfg = composed("sweep=slope003_bn", *job)
+        assert cfg.model.net.generator.negative_slope == 0.03
+        norms.add(cfg.model.net.generator.norm)
+    assert norms == {"batch", "none"}
 
 
 def test_smoke_is_small_and_short():
     cfg = composed("sweep=smoke")
-    assert len(grid(cfg.hydra.sweeper.params)) == 4
+    assert len(jobs("smoke")) == 4
     assert cfg.trainer.max_steps == 100
 
 
 def test_a_study_takes_another_model_from_the_command_line():
-    cfg = composed("sweep=rdfia", "model=dcgan64")
+    cfg = composed("sweep=rdfia_grid", "model=dcgan64")
     assert cfg.model.net.generator._target_ == "ganlab.nets.dcgan64.Generator"
 
 

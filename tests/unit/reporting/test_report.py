@@ -1,6 +1,7 @@
 """`python -m ganlab.report` on sweep folders written by hand (no training)."""
 
 import csv
+import json
 
 import pytest
 from matplotlib.figure import Figure
@@ -105,3 +106,18 @@ def test_without_curves_the_report_leaves_the_loss_figure_out(tmp_path, capsys):
     assert capsys.readouterr().out.count("| incomplete |") == 2
     assert "report_losses" not in (tmp_path / "report.md").read_text()
     assert (tmp_path / "report_samples.png").is_file()
+
+
+def test_an_evaluated_run_reports_its_evaluation_metrics_beside_its_record(tmp_path, capsys):
+    evaluated = fake_run(tmp_path, "0", ["experiment=a"], {"g_loss_epoch": 1.0})
+    fake_run(tmp_path, "1", ["experiment=b"], {"g_loss_epoch": 2.0})
+    (evaluated / "evaluation" / "last").mkdir(parents=True)
+    scores = {"metrics": {"fid": 12.5, "kid_mean": 0.01}, "n": 10}
+    (evaluated / "evaluation" / "last" / "metrics.json").write_text(json.dumps(scores))
+    runs = find_runs(tmp_path)
+    assert [run.name for run in runs] == ["0", "1"]
+    assert runs[0].metrics == {"g_loss_epoch": 1.0, "fid": 12.5, "kid_mean": 0.01}
+    main([str(tmp_path)])
+    with (tmp_path / "report.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(row["experiment"], row["fid"]) for row in rows] == [("a", "12.5"), ("b", "")]

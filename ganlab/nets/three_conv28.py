@@ -1,0 +1,142 @@
+"""The three-convolution 28×28 MNIST DCGAN: discriminator 32→64→128, generator 128→64→1.
+
+The layer list of the report that trains it (discriminator 28×28×1 → 14×14×32 → 7×7×64 →
+128 channels, batch norm on the 2nd and 3rd convolutions, LeakyReLU, flatten, one dense
+output; generator dense 7·7·256 → 14×14×128 (stride 2) → 14×14×64 (stride 1) → 28×28×1
+(stride 2), batch norm and LeakyReLU between, tanh) is the widespread Keras network of Langr &
+Bok's *GANs in Action* (chapter 4). The report gives no kernel sizes; that code's 3×3 kernels
+with 'same' padding are used here, so the last discriminator map is 4×4×128 (that code's
+comment, and the report, say 3×3×128). The generator's dense layer feeds the first transposed
+convolution directly (no normalisation or activation between, as that code).
+
+Sizes: any multiple of 4 from 8 (the generator grows a size/4 map twice). Options as the other
+families; `bias` switches every layer's bias at once, as Keras' `use_bias` (Keras' default:
+all on). The defaults are the Keras code's: Glorot-uniform kernels, Keras' batch norm
+(momentum 0.99 → 0.01 here, epsilon 1e-3), LeakyReLU 0.01, biases everywhere, no dropout.
+"""
+
+import torch
+from torch import nn
+
+from ganlab.nets.conditioning import LabelPlanes, LabelVector, check_labels
+from ganlab.nets.image_conv import image_conv2d, image_conv_transpose2d
+from ganlab.nets.init import check_init, initialise
+from ganlab.nets.layers import Norm, activation_layer, check_image_shape, dropout_layer
+
+KERNEL = 3
+BASE_FEATURES = 256
+"""Channels of the generator's size/4 map (7·7·256 on MNIST)."""
+
+
+def _base_size(size: int) -> int:
+    if size % 4 != 0 or size < 8:
+        raise ValueError(
+            f"the three_conv28 networks need an image size divisible by 4 and >= 8 (e.g. 28, "
+            f"32), got {size}; the fully connected networks (model/net=mlp) take any size"
+        )
+    return size // 4
+
+
+def _halved(size: int, times: int) -> int:
+    """The map size after `times` stride-2 'same' convolutions: ceil(size / 2) each."""
+    for _ in range(times):
+        size = (size + 1) // 2
+    return size
+
+
+class Generator(nn.Module):
+    def __init__(
+        self,
+        latent_dim: int,
+        image_shape: tuple[int, int, int],
+        num_classes: int = 0,
+        label_mode: str = "onehot",
+        activation: str = "leaky_relu",
+        negative_slope: float = 0.01,
+        norm: str = "batch",
+        bn_momentum: float = 0.01,
+        bn_eps: float = 1e-3,
+        bias: bool = True,
+        init: str = "glorot",
+        cpu_tricks: bool = True,
+    ):
+        super().__init__()
+        channels, size, _ = check_image_shape(image_shape)
+        self.start = _base_size(size)
+        check_init(init)
+        norms = Norm(norm, bn_momentum, bn_eps)
+        self.num_classes = num_classes
+        self.labels = LabelVector(num_classes, label_mode) if num_classes else None
+        in_dim = latent_dim + (self.labels.dim if self.labels else 0)
+        self.project = nn.Linear(in_dim, self.start * self.start * BASE_FEATURES, bias=bias)
+        self.upsample = nn.Sequential(
+            nn.ConvTranspose2d(
+                BASE_FEATURES, 128, KERNEL, stride=2, padding=1, output_padding=1, bias=bias
+            ),
+            norms.layer2d(128),
+            activation_layer(activation, negative_slope),
+            nn.ConvTranspose2d(128, 64, KERNEL, stride=1, padding=1, bias=bias),
+            norms.layer2d(64),
+            activation_layer(activation, negative_slope),
+            image_conv_transpose2d(
+                cpu_tricks, 64, channels, KERNEL, stride=2, padding=1, output_padding=1, bias=bias
+            ),
+            nn.Tanh(),
+        )
+        initialise(self, init)
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        check_labels(labels, self.num_classes)
+        if self.labels is not None:
+            z = torch.cat([z, self.labels(labels)], dim=1)
+        x = self.project(z).view(-1, BASE_FEATURES, self.start, self.start)
+        return self.upsample(x)
+
+
+class Discriminator(nn.Module):
+    """Returns one logit per image (no sigmoid: the losses take logits)."""
+
+    def __init__(
+        self,
+        image_shape: tuple[int, int, int],
+        num_classes: int = 0,
+        label_mode: str = "onehot",
+        negative_slope: float = 0.01,
+        norm: str = "batch",
+        dropout: float = 0.0,
+        bn_momentum: float = 0.01,
+        bn_eps: float = 1e-3,
+        bias: bool = True,
+        init: str = "glorot",
+        cpu_tricks: bool = True,
+    ):
+        super().__init__()
+        channels, size, _ = check_image_shape(image_shape)
+        _base_size(size)
+        check_init(init)
+        norms = Norm(norm, bn_momentum, bn_eps)
+        self.num_classes = num_classes
+        self.labels = LabelPlanes(num_classes, label_mode) if num_classes else None
+        in_channels = channels + (self.labels.channels if self.labels else 0)
+        layers: list[nn.Module] = [
+            image_conv2d(cpu_tricks, in_channels, 32, KERNEL, stride=2, padding=1, bias=bias),
+            nn.LeakyReLU(negative_slope),
+            dropout_layer(dropout, cpu_tricks),
+        ]
+        for w_in, w_out in ((32, 64), (64, 128)):
+            layers += [
+                nn.Conv2d(w_in, w_out, KERNEL, stride=2, padding=1, bias=bias),
+                norms.layer2d(w_out),
+                nn.LeakyReLU(negative_slope),
+                dropout_layer(dropout, cpu_tricks),
+            ]
+        end = _halved(size, 3)
+        self.features = nn.Sequential(*layers, nn.Flatten())
+        self.classify = nn.Linear(128 * end * end, 1, bias=bias)
+        initialise(self, init)
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        check_labels(labels, self.num_classes)
+        if self.labels is not None:
+            x = torch.cat([x, self.labels(labels, x.shape[2], x.shape[3])], dim=1)
+        return self.classify(self.features(x)).squeeze(1)
