@@ -77,6 +77,12 @@ def last(run_dir: Path) -> dict:
     return torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)
 
 
+def saved_step(run_dir: Path) -> int:
+    """The step of the run's `last.ckpt` (0 before its first)."""
+    path = run_dir / "checkpoints" / "last.ckpt"
+    return torch.load(path, weights_only=True)["global_step"] if path.is_file() else 0
+
+
 def same_weights(ours: dict, theirs: dict) -> bool:
     return ours["global_step"] == theirs["global_step"] and all(
         torch.equal(value, theirs["state_dict"][key]) for key, value in ours["state_dict"].items()
@@ -118,12 +124,12 @@ def signals(data_root: str, steps: int, attempts: int, seed: int) -> bool:
         since = time.time() - 1
         run = train(run_dir, *common, "resume=true")
         wait_for_the_job(run, run_dir, since)
-        time.sleep(rng.uniform(0, window))
+        time.sleep(rng.uniform(0, window) * (steps - saved_step(run_dir)) / steps)
         chosen = rng.choice((signal.SIGTERM, signal.SIGINT))
         if run.poll() is None:
             run.send_signal(chosen)
         code = run.wait()
-        step = last(run_dir)["global_step"] if (run_dir / "checkpoints").is_dir() else None
+        step = saved_step(run_dir)
         outcome = OUTCOMES.get(code, f"unexpected exit {code}: {run.stderr.read()[-500:]}")
         outcomes[outcome] += 1
         print(f"attempt {attempt + 1}: {chosen.name} -> exit {code} ({outcome}), last.ckpt {step}")
