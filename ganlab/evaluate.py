@@ -39,6 +39,7 @@ from ganlab.metrics.real_images import (
 )
 from ganlab.metrics.reference import default_cache_dir, export_statistics
 from ganlab.models.base import GAN
+from ganlab.models.ema import sample_option
 from ganlab.run import cli
 from ganlab.run.checkpoint import checkpoint_option, module_from_checkpoint, read_checkpoint
 from ganlab.run.cli import run_reporting_errors
@@ -182,10 +183,12 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     metrics = parse_metrics(list(cfg.metrics))
     resize = cfg.resize or cfg.protocol.resize
     check_resize(resize)
+    ema = sample_option(cfg)
     checkpoint = read_checkpoint(ckpt, cfg.get("trusted_prefixes")) if ckpt else None
     model = None
     if checkpoint is not None and cfg.samples is None:
         model = module_from_checkpoint(checkpoint)  # before out is made and the real data loads
+        model.sample_with_ema = ema
     out_default = None if ckpt is None else run_folder(ckpt) / "evaluation" / Path(ckpt).stem
     out = writable_folder(cfg.out or out_default)
 

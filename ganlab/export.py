@@ -4,7 +4,8 @@
 The file loads with torch alone, no ganlab installed: `torch.export.load(out).module()`
 (format=pt2) or `torch.jit.load(out)` (format=torchscript), and is called as `g(z)` or, for a
 conditional checkpoint, `g(z, labels)`, giving the images `model.generate` gives (see
-`ganlab.nets.export`). An existing file is kept unless `overwrite=true`; the new one appears
+`ganlab.nets.export`): the averaged generator of a checkpoint trained with `model.ema.decay`,
+unless `ema=false`. An existing file is kept unless `overwrite=true`; the new one appears
 whole or not at all.
 """
 
@@ -17,6 +18,7 @@ from omegaconf import DictConfig
 from ganlab import __version__
 from ganlab.errors import UsageError
 from ganlab.models.base import GAN
+from ganlab.models.ema import sample_option
 from ganlab.nets.export import (
     METADATA_FILE,
     SAVERS,
@@ -55,6 +57,7 @@ def metadata(model: GAN, fmt: str, ckpt_path: str) -> dict[str, Any]:
         "num_classes": classes,
         "class_names": list(model.class_names) if classes else [],
         "checkpoint": str(Path(ckpt_path).resolve()),
+        "weights": model.sampled_weights,
         "ganlab_version": __version__,
     }
 
@@ -91,10 +94,12 @@ def check_options(cfg: DictConfig) -> str:
 
 def export_generator(cfg: DictConfig) -> Path:
     fmt = check_options(cfg)
+    ema = sample_option(cfg)
     model = load_module(cfg.ckpt_path, cfg.get("trusted_prefixes") or ())
+    model.sample_with_ema = ema
     out = output_file(cfg, fmt)
     classes = classes_of(model)
-    module = standalone_generator(model.generator, classes)
+    module = standalone_generator(model.sampling_generator, classes)
     inputs = example_inputs(model.latent_dim, classes)
     info = metadata(model, fmt, cfg.ckpt_path)
     write_atomically(out, lambda file: SAVERS[fmt](module, inputs, info, file))

@@ -5,7 +5,8 @@ PNG grid, and with `interpolate=K` spherical interpolation strips. Conditional c
 take `label=K` (a class index or name: every image of that class), `label=all` (n split evenly
 over the classes, the default) or `mode=label_swap` (the same n latent vectors rendered under
 every label: in the npz latent-major, image i·C + c is latent i under label c; in the grid one
-row per latent, one column per label).
+row per latent, one column per label). A checkpoint trained with `model.ema.decay` is sampled
+through its averaged generator unless `ema=false` (the raw weights).
 """
 
 import math
@@ -19,6 +20,7 @@ from omegaconf import DictConfig
 from ganlab.data.scaling import to_uint8
 from ganlab.errors import UsageError
 from ganlab.models.base import GAN
+from ganlab.models.ema import sample_option
 from ganlab.run import cli
 from ganlab.run.checkpoint import checkpoint_option, load_module
 from ganlab.run.cli import run_reporting_errors
@@ -116,7 +118,9 @@ def generate(cfg: DictConfig) -> dict[str, Path]:
     if not isinstance(cfg.seed, int):
         raise UsageError(f"seed must be an integer, got {cfg.seed!r}")
     device = resolve_device(cfg.device)
+    ema = sample_option(cfg)
     model = load_module(ckpt, cfg.get("trusted_prefixes"))
+    model.sample_with_ema = ema
     check_conditional_options(cfg, ckpt, model)
     if cfg.label is not None and cfg.label != "all":
         class_index(cfg.label, model.num_classes, model.class_names, of="this checkpoint")
@@ -135,7 +139,11 @@ def generate(cfg: DictConfig) -> dict[str, Path]:
     save_grid(grid, samples.grid, nrow=samples.grid_nrow)
     written = {"npz": out, "grid": grid}
     shape = tuple(samples.images.permute(0, 2, 3, 1).shape)
-    print(f"wrote {out}: arr_0 uint8 {shape}" + (", labels" if samples.labels is not None else ""))
+    print(
+        f"wrote {out}: arr_0 uint8 {shape}"
+        + (", labels" if samples.labels is not None else "")
+        + f" ({model.sampled_weights} generator weights)"
+    )
     print(
         f"wrote {grid}: {math.ceil(len(samples.grid) / samples.grid_nrow)} rows of "
         f"{samples.grid_nrow}"

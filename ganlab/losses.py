@@ -100,19 +100,26 @@ def generator_wasserstein_loss(fake_scores: torch.Tensor) -> torch.Tensor:
 class AdversarialLoss:
     """What each network minimises: `discriminator(real_logits, fake_logits)` and
     `generator(fake_logits)`. `label_targets`: the discriminator's loss also takes
-    `real_target`/`fake_target` (binary cross-entropy), so the label tricks apply to it."""
+    `real_target`/`fake_target` (binary cross-entropy), so the label tricks apply to it.
+    `decision_threshold`: the output above which the discriminator says real (None: a critic,
+    whose scores have no threshold); the diagnosis's accuracy reads it."""
 
     discriminator: Callable[..., torch.Tensor]
     generator: Callable[[torch.Tensor], torch.Tensor]
     label_targets: bool = False
+    decision_threshold: float | None = 0.0
 
 
 LOSSES: dict[str, AdversarialLoss] = {
     "ns": AdversarialLoss(discriminator_bce_loss, generator_nonsaturating_loss, True),
     "minimax": AdversarialLoss(discriminator_bce_loss, generator_minimax_loss, True),
     "hinge": AdversarialLoss(discriminator_hinge_loss, generator_hinge_loss),
-    "ls": AdversarialLoss(discriminator_least_squares_loss, generator_least_squares_loss),
-    "wasserstein": AdversarialLoss(critic_wasserstein_loss, generator_wasserstein_loss),
+    "ls": AdversarialLoss(
+        discriminator_least_squares_loss, generator_least_squares_loss, decision_threshold=0.5
+    ),
+    "wasserstein": AdversarialLoss(
+        critic_wasserstein_loss, generator_wasserstein_loss, decision_threshold=None
+    ),
 }
 """`model.loss`: each adversarial loss by name."""
 

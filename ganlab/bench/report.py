@@ -112,17 +112,14 @@ def section(
 
 
 def write(path: Path, device: torch.device, body: str) -> None:
-    """Replace this device kind's section of the file, keep the other one."""
+    """Replace this device kind's section of the file, keep the others (the other kind's,
+    and any other measurement's, e.g. `diagnostics`)."""
     kind = "gpu" if device.type == "cuda" else "cpu"
     sections = {"cpu": "", "gpu": ""}
     if path.is_file():
-        text = path.read_text()
-        for name in sections:
-            found = re.search(
-                rf"<!-- bench:{name} -->\n(.*?)<!-- /bench:{name} -->", text, re.DOTALL
-            )
-            if found:
-                sections[name] = found.group(1)
+        pattern = r"<!-- bench:(\w+) -->\n(.*?)<!-- /bench:\1 -->"
+        for name, content in re.findall(pattern, path.read_text(), re.DOTALL):
+            sections[name] = content
     sections[kind] = body
     parts = [TITLE, "", INTRO]
     for name, content in sections.items():

@@ -3,6 +3,7 @@ with its final metrics in every logger: in TensorBoard's HParams plugin, so the 
 compares the runs of a sweep side by side; as parameters and final scalars in the others
 (CSV's `hparams.yaml` and `metrics.csv`, MLflow, Weights & Biases).
 
+With the `Diagnosis` callback, `metrics.json` also holds the run's health timeline.
 The metrics are everything in `trainer.callback_metrics` when fitting ends: the procedure's
 epoch losses, and whatever an evaluation callback logged (`pl_module.log`) or stored there
 (`trainer.callback_metrics["fid"] = tensor`) by its own `on_train_end`; this callback writes
@@ -45,6 +46,7 @@ class RunSummary(Callback):
             global_step=trainer.global_step,
             epochs=trainer.current_epoch,
             wall_time_s=time.monotonic() - self.started,
+            diagnosis=diagnosis_of(trainer),
         )
         write_record(self.dirpath, **record)
         final = {
@@ -55,6 +57,14 @@ class RunSummary(Callback):
         log_final_hparams(
             trainer.loggers, comparable_hparams(trainer, pl_module), final, trainer.global_step
         )
+
+
+def diagnosis_of(trainer: Trainer) -> dict[str, Any] | None:
+    """The `Diagnosis` callback's timeline (duck-typed: that callback imports this module)."""
+    for callback in trainer.callbacks:
+        if type(callback).__name__ == "Diagnosis":
+            return callback.record()
+    return None
 
 
 def comparable_hparams(trainer: Trainer, pl_module: LightningModule) -> dict[str, Any]:

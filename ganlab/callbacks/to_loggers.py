@@ -1,7 +1,7 @@
 """Images and hyper-parameters to every Lightning logger of a run, each through its own API.
 
 Lightning gives loggers one common call for scalars (`log_metrics`) and hyper-parameters
-(`log_hyperparams`), but none for images: TensorBoard takes `experiment.add_image`, MLflow
+(`log_hyperparams`), but none for images or text: TensorBoard takes `experiment.add_image`, MLflow
 its client's `log_image(run_id, …)`, Weights & Biases (and any logger with the same method)
 `log_image(key, images, step)`. A logger that takes no images (CSV) is skipped: the PNGs under
 the run's `samples/` folder hold every grid anyway.
@@ -33,6 +33,23 @@ def log_image(loggers: Iterable[Logger], tag: str, grid: torch.Tensor, step: int
             )
         elif callable(getattr(logger, "log_image", None)):
             logger.log_image(key=tag, images=[to_hwc_uint8(grid)], step=step)
+        else:
+            continue
+        took.append(logger)
+    return took
+
+
+def log_text(loggers: Iterable[Logger], tag: str, text: str, step: int) -> list[Logger]:
+    """Give `text` to every logger that takes text (TensorBoard's Text tab, an MLflow
+    artifact, a Weights & Biases table); returns the loggers that took it."""
+    took = []
+    for logger in loggers:
+        if isinstance(logger, TensorBoardLogger):
+            logger.experiment.add_text(tag, text, global_step=step)
+        elif isinstance(logger, MLFlowLogger):
+            logger.experiment.log_text(logger.run_id, text, f"{tag}/step_{step:06d}.txt")
+        elif callable(getattr(logger, "log_text", None)):
+            logger.log_text(key=tag, columns=["step", tag], data=[[step, text]], step=step)
         else:
             continue
         took.append(logger)

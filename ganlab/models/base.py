@@ -14,10 +14,12 @@ from typing import Any
 import torch
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
+from lightning.pytorch.core.optimizer import LightningOptimizer
 from omegaconf import DictConfig, OmegaConf
 
 from ganlab import __version__
 from ganlab.errors import UsageError
+from ganlab.models import ema as averaging
 from ganlab.models.augment import POLICIES, augmentation_of, is_policy
 from ganlab.models.optimizers import build_optimizers, class_options, stored
 from ganlab.models.schedule import GENERATOR_NOISE, Schedule
@@ -52,6 +54,7 @@ class GAN(Schedule, Declared):
         Rule("optim.lr_d", "number", "> 0", positive, nullable=True),
         Rule("optim.beta1", "number", "in [0, 1)", in_unit_interval),
         Rule("optim.beta2", "number", "in [0, 1)", in_unit_interval),
+        *averaging.RULES,
         Rule(
             "generator_noise",
             "choice",
@@ -87,11 +90,13 @@ class GAN(Schedule, Declared):
         sample_count: int = 64,
         compile: bool | dict = False,
         channels_last: bool | None = None,
+        diagnostics: bool = True,
+        ema: dict | None = None,
         generator_noise: str | None = None,
         augment: str | list[str] | None = None,
     ):
         super().__init__()
-        net, optim = plain(net), plain(optim)
+        net, optim, ema = plain(net), plain(optim), plain(ema) or {}
         image_shape = tuple(plain(image_shape))
         class_names = list(plain(class_names) or [])
         augment = plain(augment)
@@ -102,6 +107,7 @@ class GAN(Schedule, Declared):
                 "optim": optim,
                 "generator_noise": generator_noise,
                 "augment": augment,
+                "ema": ema,
             }
         )
         if conditional and num_classes < 1:
@@ -122,6 +128,9 @@ class GAN(Schedule, Declared):
                 "sample_count": sample_count,
                 "compile": plain(compile),
                 "channels_last": channels_last,
+                "diagnostics": diagnostics,
+                # off: None, as in checkpoints written before the option, which then resume
+                "ema": ema if ema.get("decay") is not None else None,
                 "generator_noise": generator_noise,
                 "augment": augment,
             }
@@ -130,6 +139,7 @@ class GAN(Schedule, Declared):
             # None (a checkpoint from before the key): the procedure's own choice
             self.generator_reuses_fakes = generator_noise == "reused"
         self.automatic_optimization = False
+        self.diagnostics = diagnostics
         self.latent_dim = latent_dim
         self.conditional = conditional
         self.num_classes = num_classes
@@ -154,6 +164,11 @@ class GAN(Schedule, Declared):
             raise UsageError(
                 f"cannot build the networks for images {image_shape}: {cause}"
             ) from None
+        self.ema = (
+            averaging.GeneratorEMA(self.generator, ema["decay"], ema.get("start", 0))
+            if ema.get("decay") is not None
+            else None
+        )
         self.grid_columns = GRID_COLUMNS
         if conditional:
             fixed_noise, fixed_labels = class_rows(num_classes, GRID_COLUMNS, latent_dim)
@@ -184,6 +199,8 @@ class GAN(Schedule, Declared):
         ):
             self.generator.to(memory_format=torch.channels_last)
             self.discriminator.to(memory_format=torch.channels_last)
+            if self.ema is not None:
+                self.ema.to(memory_format=torch.channels_last)
         options = self.hparams.compile
         if options:
             # simultaneous updates and the gradient penalty keep the graph for a second
@@ -205,16 +222,41 @@ class GAN(Schedule, Declared):
             shared = int(torch.randint(2**62, (1,)).item())
             torch.manual_seed(shared + self.trainer.global_rank)
 
+    def step_generator(self, optimizer: LightningOptimizer) -> None:
+        """One generator update, then the averaged copy follows it (here rather than in
+        `on_train_batch_end`, which Lightning calls after the callbacks': a step checkpoint
+        or the divergence guard's restore would otherwise see the copy one update behind)."""
+        super().step_generator(optimizer)
+        if self.ema is not None:
+            self.ema.update(self.generator, self.trainer.global_step)
+
+    sample_with_ema = True
+    """Whether `generate` (the epoch grids, ganlab.generate/evaluate/export) draws from the
+    averaged generator when there is one; those entry points' `ema=false` sets it False."""
+
+    @property
+    def sampling_generator(self) -> torch.nn.Module:
+        """The network `generate` runs: the averaged copy (`model.ema`) or the generator."""
+        if self.ema is not None and self.sample_with_ema:
+            return self.ema.generator
+        return self.generator
+
+    @property
+    def sampled_weights(self) -> str:
+        """'ema' or 'raw': which weights `generate` samples, as the entry points report it."""
+        return "ema" if self.sampling_generator is not self.generator else "raw"
+
     @torch.no_grad()
     def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """Images in [-1, 1] from latent vectors, with the generator in eval mode (batch-norm
-        running statistics, no dropout) and its previous mode restored afterwards."""
-        was_training = self.generator.training
-        self.generator.eval()
+        """Images in [-1, 1] from latent vectors, with the sampling generator in eval mode
+        (batch-norm running statistics, no dropout) and its previous mode restored."""
+        generator = self.sampling_generator
+        was_training = generator.training
+        generator.eval()
         try:
-            return self.generator(z, labels if self.conditional else None)
+            return generator(z, labels if self.conditional else None)
         finally:
-            self.generator.train(was_training)
+            generator.train(was_training)
 
     def fixed_samples(self) -> torch.Tensor:
         """The same noise (and labels) every time: the epoch grids show progress, not luck.

@@ -21,6 +21,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from ganlab.diagnosis.signals import decision_accuracy, separation_accuracy
 from ganlab.errors import UsageError
 from ganlab.losses import (
     GRADIENT_PENALTIES,
@@ -139,6 +140,18 @@ class RecipeGAN(GAN):
     def score_metrics(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> Metrics:
         """What the discriminator's outputs say, logged beside its loss."""
         return {}
+
+    def discriminator_accuracy(
+        self, real_logits: torch.Tensor, fake_logits: torch.Tensor
+    ) -> Metrics:
+        """`d_acc_*` on the loss's decision threshold; a critic's scores have none, so
+        `c_acc_*` count the scores on the right side of the other set's mean."""
+        threshold = self.adversarial_loss.decision_threshold
+        if threshold is None:
+            real, fake = separation_accuracy(real_logits, fake_logits)
+            return {"c_acc_real": real, "c_acc_fake": fake}
+        real, fake = decision_accuracy(real_logits, fake_logits, threshold)
+        return {"d_acc_real": real, "d_acc_fake": fake}
 
     def discriminator_objective(
         self, real_logits: torch.Tensor, fake_logits: torch.Tensor

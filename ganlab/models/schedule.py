@@ -18,6 +18,7 @@ import torch
 from lightning.pytorch import LightningModule
 from lightning.pytorch.core.optimizer import LightningOptimizer
 
+from ganlab.diagnosis.signals import decision_accuracy, gradient_norm
 from ganlab.errors import UsageError
 
 UPDATES = ("alternating", "simultaneous")
@@ -57,6 +58,9 @@ class Schedule(LightningModule):
     discriminator_loss_name = "d_loss"
     """The logged name of the discriminator's whole loss (penalty included)."""
     progress_bar_metrics: tuple[str, ...] = ("d_loss", "g_loss")
+    diagnostics = True
+    """Log the health signals (`discriminator_accuracy`, `gradient_norms`); see
+    docs/diagnosis.md. `GAN` sets it from `model.diagnostics`."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -99,6 +103,14 @@ class Schedule(LightningModule):
         """Runs after each discriminator step (weight clipping); returns metrics to log.
         `last`: the step's final discriminator update."""
         return {}
+
+    def discriminator_accuracy(
+        self, real_logits: torch.Tensor, fake_logits: torch.Tensor
+    ) -> Metrics:
+        """The discriminator's accuracy on real and on fake images (a logit above 0 says
+        real); a critic without a decision threshold overrides it."""
+        real, fake = decision_accuracy(real_logits, fake_logits)
+        return {"d_acc_real": real, "d_acc_fake": fake}
 
     # --- the schedule ----------------------------------------------------------------------
 
@@ -161,9 +173,10 @@ class Schedule(LightningModule):
             generator = self.generator_objective(self.discriminate(fake, labels))
             opt_g.zero_grad(set_to_none=True)
             self.manual_backward(generator.loss)
+            norms = self.gradient_norms("g")
             self.step_generator(opt_g)
         means = {name: mean_of(values) for name, values in history.items()}
-        return means | generator.metrics | {"g_loss": generator.loss.detach()}
+        return means | generator.metrics | norms | {"g_loss": generator.loss.detach()}
 
     def discriminator_update(
         self,
@@ -173,12 +186,13 @@ class Schedule(LightningModule):
         labels: torch.Tensor | None,
         last: bool,
     ) -> Metrics:
-        objective = self.discriminator_objective(
-            self.discriminate(real, labels), self.discriminate(fake, labels)
-        )
+        real_logits = self.discriminate(real, labels)
+        fake_logits = self.discriminate(fake, labels)
+        objective = self.discriminator_objective(real_logits, fake_logits)
         loss, metrics = self.with_penalty(objective, real, fake, labels)
         opt_d.zero_grad(set_to_none=True)
         self.manual_backward(loss)
+        metrics |= self.health_signals(real_logits, fake_logits) | self.gradient_norms("d")
         self.step_discriminator(opt_d)
         return metrics | self.after_discriminator_update(real, fake, labels, last)
 
@@ -220,10 +234,24 @@ class Schedule(LightningModule):
         opt_d.zero_grad(set_to_none=True)
         self.manual_backward(fake, fake_grad)
         self.manual_backward(d_loss, inputs=list(self.discriminator.parameters()))
+        metrics |= self.health_signals(real_logits, fake_logits) | self.gradient_norms("d", "g")
         self.step_discriminator(opt_d)
         metrics |= self.after_discriminator_update(real, fake_input.detach(), labels, True)
         self.step_generator(opt_g)
         return metrics | generator.metrics | {"g_loss": generator.loss.detach()}
+
+    def health_signals(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> Metrics:
+        if not self.diagnostics:
+            return {}
+        return self.discriminator_accuracy(real_logits, fake_logits)
+
+    def gradient_norms(self, *networks: str) -> Metrics:
+        """`grad_norm_g` / `grad_norm_d`: the total norm of the generator's ('g') or the
+        discriminator's ('d') gradients, taken just before its optimizer steps."""
+        if not self.diagnostics:
+            return {}
+        modules = {"g": self.generator, "d": self.discriminator}
+        return {f"grad_norm_{name}": gradient_norm(modules[name].parameters()) for name in networks}
 
     def discriminate(self, images: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
         """The discriminator's outputs on images as its adversarial losses see them: through

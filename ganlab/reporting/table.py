@@ -4,6 +4,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
+from ganlab.diagnosis.timeline import summary
 from ganlab.reporting.runs import Run
 
 
@@ -16,6 +17,9 @@ def metric_names(runs: list[Run]) -> list[str]:
 
 
 def table_rows(runs: list[Run], swept: list[str], metrics: list[str]) -> list[dict[str, Any]]:
+    """The `diagnosis` column (the health problems and their steps, docs/diagnosis.md) when
+    some run recorded one."""
+    diagnosed = any((run.record or {}).get("diagnosis") for run in runs)
     rows = []
     for run in runs:
         record = run.record or {}
@@ -26,6 +30,8 @@ def table_rows(runs: list[Run], swept: list[str], metrics: list[str]) -> list[di
             steps=record.get("global_step"),
             wall_time_s=record.get("wall_time_s"),
         )
+        if diagnosed:
+            row["diagnosis"] = summary(record.get("diagnosis"))
         row.update({name: run.metrics.get(name) for name in metrics})
         row["error"] = record.get("error")
         rows.append(row)

@@ -2,7 +2,11 @@
 
     {"status": "completed" | "failed" | "interrupted", "error": null | "one line",
      "metrics": {"g_loss_epoch": 1.2, ...}, "global_step": 200, "epochs": 2,
-     "wall_time_s": 61.3}
+     "wall_time_s": 61.3,
+     "diagnosis": {"verdict": "healthy", "window": 200, "timeline": [{"start_step": 0,
+                   "end_step": 199, "verdict": "healthy", "evidence": "...", "remedies": []}]}}
+
+(`diagnosis` only when the run had the diagnosis callback: see docs/diagnosis.md.)
 
 The training callback `RunSummary` writes it when training completes; the training entry
 point writes a failed record when a sweep job raises; `ganlab.callbacks.Interruption` an
@@ -62,11 +66,15 @@ def read_record(run_dir: str | Path) -> dict[str, Any] | None:
 
 
 def completed_record(
-    metrics: dict[str, float], global_step: int, epochs: int, wall_time_s: float
+    metrics: dict[str, float],
+    global_step: int,
+    epochs: int,
+    wall_time_s: float,
+    diagnosis: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """`global_step` counts generator updates; `epochs` the epochs run, the last maybe cut
     short by `trainer.max_steps`; `wall_time_s` the fit (training, grids, checkpoints)."""
-    return {
+    record = {
         "status": COMPLETED,
         "error": None,
         "metrics": {k: (v if math.isfinite(v) else None) for k, v in metrics.items()},
@@ -74,6 +82,7 @@ def completed_record(
         "epochs": epochs,
         "wall_time_s": round(wall_time_s, 3),
     }
+    return record if diagnosis is None else record | {"diagnosis": diagnosis}
 
 
 def interrupted_record(
@@ -98,7 +107,7 @@ def failed_record(error: BaseException, wall_time_s: float, previous: dict | Non
         "global_step": previous.get("global_step"),
         "epochs": previous.get("epochs"),
         "wall_time_s": round(previous.get("wall_time_s", 0.0) + wall_time_s, 3),
-    }
+    } | ({"diagnosis": previous["diagnosis"]} if "diagnosis" in previous else {})
 
 
 def describe(error: BaseException) -> str:

@@ -129,6 +129,7 @@ def check_config(cfg: DictConfig) -> None:
     registered_prefixes(cfg.get("trusted_prefixes"))
     check_accelerator(cfg)
     check_logger_packages(cfg)
+    check_average_precision(cfg)
 
 
 def check_accelerator(cfg: DictConfig) -> None:
@@ -162,6 +163,27 @@ def check_logger_packages(cfg: DictConfig) -> None:
             f"logger.{name} needs the {package} package, which is not installed: "
             f"pip install 'ganlab[{package}]'{offline}; or choose another logger "
             f"(logger=tensorboard, logger=csv)"
+        )
+
+
+HALF_WEIGHTS = {"bf16-true": torch.bfloat16, "16-true": torch.float16}
+"""Precisions that keep the weights themselves, the averaged generator's included, in 16 bits."""
+
+
+def check_average_precision(cfg: DictConfig) -> None:
+    """An EMA whose per-update share (1 - decay) is below the weights' precision would stay
+    where it started: each update rounds back to the old value."""
+    decay = OmegaConf.select(cfg, "model.ema.decay", default=None)
+    precision = str(OmegaConf.select(cfg, "trainer.precision", default="32-true"))
+    if decay is None or precision not in HALF_WEIGHTS:
+        return
+    eps = torch.finfo(HALF_WEIGHTS[precision]).eps
+    if 1 - decay < eps:
+        raise UsageError(
+            f"model.ema.decay={decay} under trainer.precision={precision}: the averaged "
+            f"generator's 16-bit weights (precision {eps:.4f}) would round away each update's "
+            f"{1 - decay:.4g} share; use trainer.precision=bf16-mixed (32-bit weights) or a "
+            f"decay below {1 - eps:.4f}"
         )
 
 

@@ -11,7 +11,7 @@ def needs(plugin: str) -> None:
     pytest.importorskip(PLUGINS[plugin], reason="an optional extra: pip install -e '.[sweep]'")
 
 
-JOBS = {"smoke": 4, "rdfia": 5, "rdfia_mnist": 5, "rdfia_grid": 12, "slope003_bn": 2}
+JOBS = {"smoke": 4, "rdfia": 5, "rdfia_mnist": 5, "rdfia_grid": 12, "slope003_bn": 2, "recipes": 8}
 FACTORS = ("model.optim.lr", "model.optim.beta1", "model.latent_dim")
 
 
@@ -24,7 +24,7 @@ def test_every_study_is_a_multirun_of_the_dcgan_procedure(study):
     assert cfg.model._target_ == "ganlab.models.DCGAN"
     assert cfg.hydra.sweep.dir.startswith(f"outputs/sweeps/{study}/")
     assert set(cfg.hydra.sweeper.params) <= {
-        *FACTORS, "model.optim.beta2", "+rdfia_variant", "model.net.generator.norm"
+        *FACTORS, "model.optim.beta2", "+rdfia_variant", "model.net.generator.norm", "+recipe"
     }  # fmt: skip
 
 
@@ -110,3 +110,25 @@ def test_joblib_launcher_composes():
     launcher = composed("sweep=smoke", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2")
     assert launcher.hydra.launcher._target_.endswith("JoblibLauncher")
     assert launcher.hydra.launcher.n_jobs == 2
+
+
+def test_each_recipe_changes_what_its_name_says_and_nothing_else():
+    default = composed("sweep=recipes", "+recipe=default")
+    changes = {
+        "dcgan_init": lambda c: c.model.net.generator.init == c.model.net.discriminator.init
+        == "dcgan",
+        "ema": lambda c: c.model.ema.decay is not None,
+        "hinge_sn": lambda c: c.model.loss == "hinge" and c.model.net.discriminator.spectral_norm,
+        "ns_r1": lambda c: c.model.loss == "ns" and c.model.penalty == "r1",
+        "wgan_gp28": lambda c: c.model._target_ == "ganlab.models.WGAN"
+        and c.model.net.generator._target_ == default.model.net.generator._target_,
+        "small_data": lambda c: c.data.limit == 1000 and c.model.augment is None,
+        "small_data_diffaugment": lambda c: c.data.limit == 1000
+        and list(c.model.augment) == ["translation", "cutout"],
+    }
+    assert not changes["ema"](default) and default.data.get("limit") is None
+    for job in jobs("recipes"):
+        (recipe,) = [override.partition("=")[2] for override in job]
+        cfg = composed("sweep=recipes", *job)
+        assert (cfg.trainer.max_steps, cfg.data.batch_size) == (2000, 64)
+        assert recipe == "default" or changes[recipe](cfg), recipe

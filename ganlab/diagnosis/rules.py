@@ -1,0 +1,144 @@
+"""The diagnosis: windows of logged signals read into one verdict each, and consecutive windows
+with the same verdict merged into the run's timeline. Pure functions of numbers, so the live
+callback (`ganlab.callbacks.diagnosis`) and `python -m ganlab.diagnose` on a finished run's
+logs give the same answer. The thresholds and how they were chosen: docs/diagnosis.md."""
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+HEALTHY = "healthy"
+DISCRIMINATOR_DOMINATES = "discriminator dominates"
+MODE_COLLAPSE = "mode collapse"
+VANISHING_GRADIENT = "vanishing generator gradient"
+DIVERGENCE = "divergence"
+VERDICTS = (DIVERGENCE, DISCRIMINATOR_DOMINATES, MODE_COLLAPSE, VANISHING_GRADIENT, HEALTHY)
+"""In the order the rules are tried: the first that holds is the window's verdict."""
+
+SIGNALS = (
+    "d_loss",
+    "g_loss",
+    "d_acc_real",
+    "d_acc_fake",
+    "c_acc_real",
+    "c_acc_fake",
+    "grad_norm_g",
+    "grad_norm_d",
+    "sample_diversity",
+)
+"""The logged scalars the rules read (per-step values; `sample_diversity` per sample grid)."""
+SPARSE = ("sample_diversity",)
+"""Measured now and then (each sample grid): a window without a value keeps the last one."""
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Where each rule fires (docs/diagnosis.md says how they were chosen)."""
+
+    dominant_accuracy: float = 0.9
+    """The discriminator's accuracy on real and on fake both at least this…"""
+    dominant_loss: float = 0.2
+    """…and its BCE loss (real + fake halves) below this: it gives each image about 90 % or
+    more to the right side (2·-log 0.9 = 0.21), and the generator's loss soars."""
+    collapsed_diversity: float = 0.2
+    """Fixed-noise samples' mean pairwise distance below this fraction of a real batch's…"""
+    lost_diversity: float = 0.5
+    """…and below this fraction of the largest it reached: a collapse loses a variety the
+    generator had (a generator at initialisation draws one blur for every z)."""
+    vanished_gradient: float = 0.1
+    """The generator's gradient norm below this fraction of its largest window so far…"""
+    fooled_generator_loss: float = 0.105
+    """…or a discriminator that takes every fake for real (accuracy on fake <= 0.05) with
+    D(G(z)) >= 0.9 (BCE g_loss below -log 0.9 = 0.105): the non-saturating loss passes the
+    generator (1 - D(G(z))) <= 0.1 of its gradient."""
+    exploded_gradient: float = 1e4
+    """Either network's gradient norm above this (or a non-finite signal): divergence."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """Steps `start`..`end` (generator updates) and the mean of each signal over them."""
+
+    start: int
+    end: int
+    means: dict[str, float]
+
+
+Series = Mapping[str, list[tuple[int, float]]]
+"""signal name -> (step, value) points, in step order."""
+
+
+def windows(series: Series, size: int) -> list[Window]:
+    """The points cut into windows of `size` steps (window k: steps k·size … (k+1)·size - 1),
+    each signal averaged over its points there; a sparse signal carries its last value."""
+    if size < 1:
+        raise ValueError(f"a window is at least one step, got {size}")
+    bins: dict[int, dict[str, list[float]]] = {}
+    for name, points in series.items():
+        for step, value in points:
+            bins.setdefault(step // size, {}).setdefault(name, []).append(value)
+    result, carried = [], {}
+    for index in sorted(bins):
+        means = {name: sum(values) / len(values) for name, values in bins[index].items()}
+        for name in SPARSE:
+            if name in bins[index]:
+                carried[name] = bins[index][name][-1]
+            elif name in carried:
+                means[name] = carried[name]
+        steps = [step for points in series.values() for step, _ in points if step // size == index]
+        result.append(Window(min(steps), max(steps), means))
+    return result
+
+
+BCE_LOSSES = ("ns", "minimax")
+"""`model.loss` values whose `d_loss` is the binary cross-entropy the dominance rule reads;
+the `g_loss` rule of a fooled discriminator reads the non-saturating `ns` loss."""
+PEAKED = ("grad_norm_g", "sample_diversity")
+"""Signals whose largest window so far the rules compare against."""
+
+
+def verdict(
+    window: Window, peaks: Mapping[str, float], thresholds: Thresholds, loss: str = "ns"
+) -> tuple[str, str]:
+    """The window's verdict and the numbers that show it; `peaks`: the largest window mean
+    so far (this window included) of each of `PEAKED`; `loss`: the run's `model.loss`."""
+    means, t = window.means, thresholds
+    bad = sorted(name for name, value in means.items() if not math.isfinite(value))
+    if bad:
+        return DIVERGENCE, "non-finite " + ", ".join(bad)
+    norms = {name: means[name] for name in ("grad_norm_g", "grad_norm_d") if name in means}
+    exploded = {name: value for name, value in norms.items() if value > t.exploded_gradient}
+    if exploded:
+        shown = (f"{k} {v:.3g} > {t.exploded_gradient:g}" for k, v in exploded.items())
+        return DIVERGENCE, ", ".join(shown)
+    if loss in BCE_LOSSES and {"d_acc_real", "d_acc_fake", "d_loss"} <= means.keys():
+        real, fake, d_loss = means["d_acc_real"], means["d_acc_fake"], means["d_loss"]
+        if min(real, fake) >= t.dominant_accuracy and d_loss < t.dominant_loss:
+            return DISCRIMINATOR_DOMINATES, (
+                f"D accuracy real {real:.2f}, fake {fake:.2f} (>= {t.dominant_accuracy:g}), "
+                f"d_loss {d_loss:.3g} (< {t.dominant_loss:g})"
+            )
+    diversity, most = means.get("sample_diversity"), peaks.get("sample_diversity", 0.0)
+    if (
+        diversity is not None
+        and diversity < t.collapsed_diversity
+        and diversity < t.lost_diversity * most
+    ):
+        return MODE_COLLAPSE, (
+            f"sample diversity {diversity:.2f} of a real batch's (< {t.collapsed_diversity:g}), "
+            f"down from {most:.2f}"
+        )
+    grad_g, peak = means.get("grad_norm_g"), peaks.get("grad_norm_g", 0.0)
+    if grad_g is not None and peak > 0 and grad_g < t.vanished_gradient * peak:
+        return VANISHING_GRADIENT, (
+            f"grad_norm_g {grad_g:.3g} is {grad_g / peak:.2f} of its peak {peak:.3g} "
+            f"(< {t.vanished_gradient:g})"
+        )
+    if loss == "ns" and {"d_acc_fake", "g_loss"} <= means.keys():
+        fake, g_loss = means["d_acc_fake"], means["g_loss"]
+        if fake <= 0.05 and g_loss < t.fooled_generator_loss:
+            return VANISHING_GRADIENT, (
+                f"D accuracy on fake {fake:.2f} (<= 0.05), g_loss {g_loss:.3g} "
+                f"(< {t.fooled_generator_loss:g}): D(G(z)) >= 0.9"
+            )
+    return HEALTHY, "no rule fired"

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The recipes study of docs/results.md#recipes, on the CPU: every recipe of conf/recipe/ for
+# 2,000 generator updates on batches of 64 (sweep=recipes), the default and BEST recipe over
+# three seeds, each run scored by `python -m ganlab.evaluate` (Inception FID/KID on N samples
+# against N test images, domain FID, class entropy, nn-L1), then one table (ganlab.report):
+#   DATA=../shared/data BEST=hinge_sn scripts/recipes_study.sh
+# Settings (environment): PY (python), DATA (holds MNIST/raw), OUT (default
+# outputs/recipes), N (2000), BEST (the recipe repeated over seeds), DRY_RUN=1 (print only).
+set -euo pipefail
+
+PY=${PY:-python}
+DATA=${DATA:-${GANLAB_DATA:-data}}
+OUT=${OUT:-outputs/recipes}
+N=${N:-2000}
+BEST=${BEST:-hinge_sn}
+RECIPES="default dcgan_init ema hinge_sn ns_r1 wgan_gp28 small_data small_data_diffaugment"
+
+run() {
+    echo "+ $*"
+    if [[ "${DRY_RUN:-0}" != 1 ]]; then "$@"; fi
+}
+
+completed() {
+    [[ -f "$1/metrics.json" ]] && grep -q '"status": "completed"' "$1/metrics.json"
+}
+
+jobs() {
+    for recipe in $RECIPES; do echo "$recipe 1"; done
+    for seed in 2 3; do echo "default $seed"; echo "$BEST $seed"; done
+}
+
+jobs | while read -r recipe seed; do
+    folder="$OUT/$recipe/seed$seed"
+    if ! completed "$folder"; then
+        resume=()
+        if [[ -d "$folder/checkpoints" ]]; then resume=(resume=true); fi
+        run "$PY" -m ganlab.train "+recipe=$recipe" "seed=$seed" trainer.max_steps=2000 \
+            trainer.max_epochs=-1 trainer.log_every_n_steps=50 data.batch_size=64 \
+            "data.root=$DATA" "data.splits=[test]" "hydra.run.dir=$folder" "${resume[@]}"
+    fi
+    if [[ ! -f "$folder/evaluation/last/metrics.json" ]]; then
+        run "$PY" -m ganlab.evaluate "ckpt_path=$folder/checkpoints/last.ckpt" "n=$N" \
+            "real_n=$N" "data.root=$DATA" "data.splits=[test]" device=cpu
+    fi
+done
+run "$PY" -m ganlab.report "$OUT"
