@@ -1,9 +1,10 @@
 """Lightning callbacks: sample grids, run summary, checkpoints, divergence guard, diagnosis,
-random states."""
+random states, interruption by a signal."""
 
 from ganlab.callbacks.checkpoint import Checkpoint, LastCheckpoint
 from ganlab.callbacks.diagnosis import Diagnosis
 from ganlab.callbacks.divergence import DivergenceGuard
+from ganlab.callbacks.interruption import Interruption
 from ganlab.callbacks.periodic_metric import PeriodicMetric
 from ganlab.callbacks.random_state import RandomState
 from ganlab.callbacks.run_summary import RunSummary
@@ -13,6 +14,7 @@ __all__ = [
     "Checkpoint",
     "Diagnosis",
     "DivergenceGuard",
+    "Interruption",
     "LastCheckpoint",
     "PeriodicMetric",
     "RandomState",

@@ -6,11 +6,15 @@ Lightning 2.6's `ModelCheckpoint(save_last=True)` writes `last.ckpt` at the end 
 when it never wrote one before: a run that saves every N steps or every epoch and stops in
 between (max_steps, max_epochs after a step-based save, early stopping) ends with a
 `last.ckpt` of an earlier step. `LastCheckpoint` also saves it when training ends past the last
-save. It also silences the warning Lightning prints on every step-based save under manual
-optimization ("the checkpoint will contain the model state AFTER optimization"): for ganlab
-that state, with the counters that go with it, is exactly the state to resume from.
+save, and at least every `max_unsaved_steps` generator updates or `max_unsaved_minutes`
+(whichever comes first, on top of Lightning's own trigger), which bounds what a hard kill
+(SIGKILL, a power cut) loses; `save_now` is how an interrupted run saves. It also silences the
+warning Lightning prints on every step-based save under manual optimization ("the checkpoint
+will contain the model state AFTER optimization"): for ganlab that state, with the counters
+that go with it, is exactly the state to resume from.
 """
 
+import time
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -19,7 +23,7 @@ from lightning.pytorch import LightningModule, Trainer
 from lightning.pytorch.callbacks import ModelCheckpoint
 
 from ganlab.errors import UsageError
-from ganlab.run.values import Declared, Rule, at_least
+from ganlab.run.values import Declared, Rule, at_least, positive
 
 TRIGGERS = ("every_n_train_steps", "every_n_epochs")
 
@@ -64,6 +68,68 @@ class Checkpoint(ModelCheckpoint, Declared):
 
 
 class LastCheckpoint(Checkpoint):
+    """`last.ckpt`: per Lightning's trigger (every epoch by default), at the end of training,
+    and at least every `max_unsaved_steps` generator updates or `max_unsaved_minutes` (each
+    null: no such bound)."""
+
+    rules = (
+        *Checkpoint.rules,
+        Rule("max_unsaved_steps", "integer", ">= 1", at_least(1), nullable=True),
+        Rule("max_unsaved_minutes", "number", "> 0", positive, nullable=True),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        max_unsaved_steps: int | None = None,
+        max_unsaved_minutes: float | None = None,
+        **kwargs: Any,
+    ):
+        self.check_values(
+            {"max_unsaved_steps": max_unsaved_steps, "max_unsaved_minutes": max_unsaved_minutes},
+            prefix=f"{type(self).__name__}.",
+        )
+        super().__init__(*args, **kwargs)
+        self.max_unsaved_steps = max_unsaved_steps
+        self.max_unsaved_minutes = max_unsaved_minutes
+        self.saved_at_step = 0
+        self.saved_at_time = time.monotonic()
+
+    def on_train_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        self.saved_at_step, self.saved_at_time = trainer.global_step, time.monotonic()
+
+    def on_train_batch_end(
+        self,
+        trainer: Trainer,
+        pl_module: LightningModule,
+        outputs: Any,
+        batch: Any,
+        batch_idx: int,
+    ) -> None:
+        super().on_train_batch_end(trainer, pl_module, outputs, batch, batch_idx)
+        if self.overdue(trainer):
+            self.save_now(trainer)
+
+    def overdue(self, trainer: Trainer) -> bool:
+        """Whether a bound is reached; under DDP rank 0's clock decides for every rank."""
+        steps = self.max_unsaved_steps
+        if steps is not None and trainer.global_step - self.saved_at_step >= steps:
+            return True
+        if self.max_unsaved_minutes is None:
+            return False
+        late = time.monotonic() - self.saved_at_time >= 60 * self.max_unsaved_minutes
+        return bool(trainer.strategy.broadcast(late)) if trainer.world_size > 1 else late
+
+    def save_now(self, trainer: Trainer) -> str:
+        """Write `last.ckpt` at the current step unless it holds that step already; its path."""
+        if self._last_global_step_saved != trainer.global_step:
+            self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))
+        return self.last_model_path
+
+    def _save_checkpoint(self, trainer: Trainer, filepath: str) -> None:
+        super()._save_checkpoint(trainer, filepath)
+        self.saved_at_step, self.saved_at_time = trainer.global_step, time.monotonic()
+
     def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
         if self.save_last and self._last_global_step_saved != trainer.global_step:
             self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))

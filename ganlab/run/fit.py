@@ -8,9 +8,11 @@ import lightning as L
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
+from ganlab.callbacks.interruption import Interruption
 from ganlab.run.process import apply_process_settings
 from ganlab.run.resume import checkpoint_for
 from ganlab.run.rules import check_batch_norm_batch, check_config, check_data_fits
+from ganlab.run.signals import deferred_signals
 
 
 def build_model(cfg: DictConfig, datamodule: L.LightningDataModule) -> L.LightningModule:
@@ -36,12 +38,15 @@ def train(cfg: DictConfig, extra_callbacks: Sequence[L.Callback] = ()) -> dict[s
     datamodule.batch_multiple = model.real_batches_per_step
     check_batch_norm_batch(datamodule.batch_size, model)
     check_data_fits(datamodule)
-    ckpt_path = checkpoint_for(cfg, model)
+    ckpt_path = checkpoint_for(cfg, model, datamodule)
     callbacks = [instantiate(c) for c in (cfg.get("callbacks") or {}).values() if c]
     callbacks += extra_callbacks
+    # SIGTERM/SIGINT: last.ckpt, an interrupted record and exit 128 + signal, between steps
+    callbacks.append(Interruption(cfg.paths.output_dir))
     loggers = [instantiate(c) for c in (cfg.get("logger") or {}).values() if c]
     trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
     apply_process_settings(trainer.strategy.root_device, cfg.get("cpu_tricks", True))
     # Lightning reads the file again: data only there too (checkpoint_for checked its names)
-    trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=True)
+    with deferred_signals():
+        trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=True)
     return {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}

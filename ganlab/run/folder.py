@@ -6,11 +6,18 @@ run earlier: `RunFolderGuard` is a Hydra callback whose `on_run_start` runs afte
 composed and before the folder is touched. It refuses
 
 - a folder that cannot be created or written;
-- a new run in a folder that already holds something (a finished or crashed run): only a run
-  that continues it (`resume=true`, or a `ckpt_path` inside it) may use it;
-- `resume=true` on a folder without a `checkpoints/last.ckpt`;
+- a folder another live run holds (`ganlab.run.lock`: the guard takes the folder's lock first);
+- a new run in a folder that already holds something (a finished run, or one with
+  checkpoints): only a run that continues it (`resume=true`, or a `ckpt_path` inside it) may
+  use it. A run that failed before its first checkpoint is the exception: a new run (or
+  `resume=true`, which starts fresh on a folder without checkpoints) replaces its leftovers
+  (`.hydra/`, the job log, logger files, its `metrics.json`) and touches nothing else;
+- `resume=true` on a folder with checkpoints but no `checkpoints/last.ckpt`;
 - a checkpoint to continue that names code outside the trusted prefixes
   (`ganlab.run.checkpoint`): refused before Hydra writes anything.
+
+A run continuing a checkpoint that already reached `trainer.max_steps` (or `max_epochs`) says
+so and exits 0 with nothing written.
 
 It also records which of Hydra's own files existed, so that when the task then stops on a
 usage error, `undo_run_folder` restores them (or removes the folder this run created):
@@ -20,21 +27,40 @@ processes that join rank 0's run under DDP or SLURM.
 """
 
 import os
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
-from ganlab.errors import UsageError
+from ganlab.errors import GanlabError, UsageError
+from ganlab.run import lock
 from ganlab.run.checkpoint import read_checkpoint
 from ganlab.run.cli import exit_with
-from ganlab.run.resume import checkpoint_to_resume
+from ganlab.run.record import COMPLETED, RECORD_FILE, read_record
+from ganlab.run.resume import CHECKPOINTS, checkpoint_to_resume, holds_checkpoints
 
 HYDRA_FILES = ("config.yaml", "hydra.yaml", "overrides.yaml")
+LOGGER_FOLDERS = ("tensorboard", "csv")
+LOGGER_FILES = ("events.out.tfevents.*", "hparams.yaml", "metrics.csv")
+
+
+class AlreadyFinished(GanlabError):
+    """The checkpoint to continue already reached the run's step or epoch limit."""
+
+    exit_code = 0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The trainer's `max_steps` and `max_epochs` (None or -1: no limit)."""
+
+    max_steps: int | None = None
+    max_epochs: int | None = None
 
 
 @dataclass
@@ -77,22 +103,96 @@ def is_inside(path: str | None, folder: Path) -> bool:
     return path is not None and Path(path).expanduser().resolve().is_relative_to(folder)
 
 
+def held_entries(folder: Path) -> list[str]:
+    """What the folder holds, less the run lock."""
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith(lock.LOCK_FILE))
+
+
+def failed_before_first_checkpoint(folder: Path, hydra_subdir: str | None, log_name: str) -> bool:
+    """A ganlab run folder (Hydra's files or the job log) with no checkpoint and no completed
+    record: what a run that crashed or was killed before its first save leaves."""
+    marked = (hydra_subdir is not None and (folder / hydra_subdir).is_dir()) or (
+        folder / log_name
+    ).is_file()
+    if not marked or holds_checkpoints(folder):
+        return False
+    try:
+        record = read_record(folder)
+    except (OSError, ValueError):
+        return True  # a half-written record of the failed run
+    return not isinstance(record, dict) or record.get("status") != COMPLETED
+
+
+def leftovers(folder: Path, hydra_subdir: str | None, log_name: str) -> Iterator[Path]:
+    """The files a failed run left that a new run writes again."""
+    if hydra_subdir is not None:
+        yield from (folder / hydra_subdir / name for name in HYDRA_FILES)
+    yield folder / log_name
+    yield folder / RECORD_FILE
+    for name in LOGGER_FOLDERS:
+        for pattern in LOGGER_FILES:
+            yield from (folder / name).glob(pattern)
+    yield from (folder / CHECKPOINTS).glob(".*.tmp")  # a save the kill cut short
+
+
+def replace_leftovers(folder: Path, hydra_subdir: str | None, log_name: str) -> list[str]:
+    """Remove a failed run's leftovers (and the folders they leave empty); their names."""
+    removed = []
+    for path in leftovers(folder, hydra_subdir, log_name):
+        if path.is_file():
+            path.unlink()
+            removed.append(str(path.relative_to(folder)))
+    for name in (hydra_subdir, *LOGGER_FOLDERS, CHECKPOINTS):
+        path = folder / name if name else None
+        if path is not None and path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return removed
+
+
+def check_not_finished(path: Path, checkpoint: dict, limits: Limits) -> None:
+    step = checkpoint.get("global_step", 0)
+    progress = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {})
+    epochs = progress.get("current", {}).get("processed", 0)
+    reached = None
+    if limits.max_steps not in (None, -1) and step >= limits.max_steps:
+        reached = f"trainer.max_steps={limits.max_steps}"
+    elif limits.max_epochs not in (None, -1) and epochs >= limits.max_epochs:
+        reached = f"trainer.max_epochs={limits.max_epochs}"
+    if reached:
+        raise AlreadyFinished(
+            f"{path} is at step {step} after {epochs} epoch(s), which already reaches {reached}: "
+            f"nothing to train, nothing changed; raise {reached.split('=')[0]} to train longer"
+        )
+
+
 def check_run_folder(
-    folder: Path, resume: bool, ckpt_path: str | None, trusted_prefixes: Sequence[str] = ()
-) -> None:
-    """Refuse a folder this run must not use (see the module docstring)."""
+    folder: Path,
+    resume: bool,
+    ckpt_path: str | None,
+    trusted_prefixes: Sequence[str] = (),
+    limits: Limits = Limits(),
+    hydra_subdir: str | None = ".hydra",
+    log_name: str = "train.log",
+) -> bool:
+    """Refuse a folder this run must not use (see the module docstring); True when it holds
+    a failed run's leftovers for this run to replace."""
     check_writable(folder)
     checkpoint = checkpoint_to_resume(resume, ckpt_path, folder)
     if checkpoint is not None:
-        read_checkpoint(checkpoint, trusted_prefixes)
-    continuing = resume or is_inside(ckpt_path, folder)
-    if folder.is_dir() and any(folder.iterdir()) and not continuing:
-        held = sorted(p.name for p in folder.iterdir())
-        raise UsageError(
-            f"the run folder {folder} already holds a run ({', '.join(held[:4])}): continue "
-            f"it with resume=true hydra.run.dir={folder}, or start a new run in a new folder "
-            f"(leave hydra.run.dir unset for a fresh timestamped one)"
-        )
+        check_not_finished(checkpoint, read_checkpoint(checkpoint, trusted_prefixes), limits)
+    continuing = checkpoint is not None and (resume or is_inside(ckpt_path, folder))
+    held = held_entries(folder)
+    if continuing or not held:
+        return False
+    if failed_before_first_checkpoint(folder, hydra_subdir, log_name):
+        return True
+    raise UsageError(
+        f"the run folder {folder} already holds a run ({', '.join(held[:4])}): continue "
+        f"it with resume=true hydra.run.dir={folder}, or start a new run in a new folder "
+        f"(leave hydra.run.dir unset for a fresh timestamped one)"
+    )
 
 
 def snapshot(folder: Path, hydra_subdir: str | None, log_name: str) -> FolderBefore:
@@ -123,18 +223,52 @@ class RunFolderGuard(Callback):
         if is_secondary_rank():
             return
         folder = Path(config.hydra.run.dir).expanduser().resolve()
+        hydra_subdir, log_name = config.hydra.output_subdir, f"{config.hydra.job.name}.log"
+        existed = folder.exists()
+        held_lock = None
         try:
-            check_run_folder(
+            check_writable(folder)
+            held_lock = lock.acquire(folder)
+            limits = Limits(
+                OmegaConf.select(config, "trainer.max_steps"),
+                OmegaConf.select(config, "trainer.max_epochs"),
+            )
+            failed_run = check_run_folder(
                 folder,
                 bool(config.get("resume")),
                 config.get("ckpt_path"),
                 config.get("trusted_prefixes") or (),
+                limits,
+                hydra_subdir,
+                log_name,
             )
-        except UsageError as error:
+        except GanlabError as error:
+            if held_lock is not None:
+                lock.release(held_lock)
+            if not existed and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+            if isinstance(error, AlreadyFinished):
+                print(f"ganlab: note: {error}", file=sys.stderr)
+                sys.exit(0)
             exit_with(error)
-        before_this_run = snapshot(
-            folder, config.hydra.output_subdir, f"{config.hydra.job.name}.log"
-        )
+        if failed_run:
+            removed = replace_leftovers(folder, hydra_subdir, log_name)
+            print(
+                f"ganlab: note: {folder} holds a run that failed before its first checkpoint: "
+                f"starting over there, replacing its {', '.join(removed) or 'files'}",
+                file=sys.stderr,
+            )
+        before_this_run = snapshot(folder, hydra_subdir, log_name)
+        before_this_run.existed = existed
+
+    def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
+        release_run_lock()
+
+
+def release_run_lock() -> None:
+    """Release the lock this process took on its run folder, if any."""
+    if before_this_run is not None:
+        lock.release(before_this_run.folder / lock.LOCK_FILE)
 
 
 def undo_run_folder() -> None:
@@ -143,6 +277,7 @@ def undo_run_folder() -> None:
     Touches only Hydra's own files, so a folder that holds anything else stays as it is.
     """
     global before_this_run
+    release_run_lock()
     before, before_this_run = before_this_run, None
     if before is None or not HydraConfig.initialized():
         return

@@ -1,6 +1,6 @@
 """`metrics.json`: how one run (a single run or one job of a sweep) ended.
 
-    {"status": "completed" | "failed", "error": null | "one line",
+    {"status": "completed" | "failed" | "interrupted", "error": null | "one line",
      "metrics": {"g_loss_epoch": 1.2, ...}, "global_step": 200, "epochs": 2,
      "wall_time_s": 61.3,
      "diagnosis": {"verdict": "healthy", "window": 200, "timeline": [{"start_step": 0,
@@ -9,7 +9,9 @@
 (`diagnosis` only when the run had the diagnosis callback: see docs/diagnosis.md.)
 
 The training callback `RunSummary` writes it when training completes; the training entry
-point writes a failed record when a sweep job raises; `ganlab.report` reads it.
+point writes a failed record when a sweep job raises; `ganlab.callbacks.Interruption` an
+interrupted one when a signal stops the run (its `last.ckpt` then holds `global_step`);
+`ganlab.report` reads it.
 """
 
 import json
@@ -26,6 +28,7 @@ from ganlab.run.atomic import write_text_atomically
 RECORD_FILE = "metrics.json"
 COMPLETED = "completed"
 FAILED = "failed"
+INTERRUPTED = "interrupted"
 
 
 def final_metrics(logged: Mapping[str, torch.Tensor | float]) -> dict[str, float]:
@@ -108,6 +111,17 @@ def completed_record(
         "wall_time_s": round(wall_time_s, 3),
     }
     return record if diagnosis is None else record | {"diagnosis": diagnosis}
+
+
+def interrupted_record(
+    reason: str, metrics: dict[str, float], global_step: int, epochs: int, wall_time_s: float
+) -> dict[str, Any]:
+    """A run stopped by a signal between two steps; `reason` names the signal and the step."""
+    return {
+        **completed_record(metrics, global_step, epochs, wall_time_s),
+        "status": INTERRUPTED,
+        "error": reason,
+    }
 
 
 def failed_record(error: BaseException, wall_time_s: float, previous: dict | None) -> dict:

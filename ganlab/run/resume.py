@@ -5,16 +5,23 @@ buffer), the optimizers, the epoch/step counters and the logging step; the rando
 and the data order come back through `ganlab.callbacks.RandomState` and the resumable loader.
 A resumed run continues the run it comes from, so its model settings must be those of the
 checkpoint: Lightning would otherwise load the old optimizer state (learning rates included)
-over the new settings without a word. These checks turn every mismatch into one line.
+over the new settings without a word. Its data settings too, except where the data is read
+from and how it is loaded: another batch size or split would train each later step on other
+images than the run it continues. These checks turn every mismatch into one line.
+
+`resume=true` on a folder that holds no checkpoint at all (a new folder, or a run that failed
+before its first save) starts a fresh run there, with a note: the same command can start a
+run and continue it (a scheduler's requeue).
 """
 
 import inspect
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from hydra.utils import get_object
-from lightning.pytorch import LightningModule
+from lightning.pytorch import LightningDataModule, LightningModule
 from omegaconf import DictConfig
 
 from ganlab.errors import UsageError
@@ -27,6 +34,9 @@ DATA_DERIVED = ("image_shape", "num_classes", "class_names")
 SPEED_ONLY = ("compile", "channels_last", "cpu_tricks")
 """Keys that change how fast a step runs, never what it computes: a run may resume with
 other values (a CPU run continued on a GPU), and checkpoints older than a key lack it."""
+DATA_LOCATION_ONLY = ("root", "path", "download", "num_workers", "pin_memory", "on_device")
+"""Data keys that say where the images are and how they are loaded, never which ones a step
+trains on: a run may resume with other values (data moved, another machine)."""
 
 
 def newest_last_checkpoint(run_dir: Path) -> Path | None:
@@ -36,8 +46,13 @@ def newest_last_checkpoint(run_dir: Path) -> Path | None:
     return found[-1] if found else None
 
 
+def holds_checkpoints(run_dir: Path) -> bool:
+    return any((run_dir / CHECKPOINTS).glob("*.ckpt"))
+
+
 def checkpoint_to_resume(resume: bool, ckpt_path: str | None, run_dir: Path) -> Path | None:
-    """The checkpoint this run continues, or None for a fresh run."""
+    """The checkpoint this run continues, or None for a fresh run (also `resume=true` on a
+    folder without any checkpoint)."""
     if resume and ckpt_path:
         raise UsageError(
             "give either resume=true (continue the run folder hydra.run.dir) or "
@@ -53,7 +68,7 @@ def checkpoint_to_resume(resume: bool, ckpt_path: str | None, run_dir: Path) -> 
         return path
     if resume:
         found = newest_last_checkpoint(run_dir)
-        if found is None:
+        if found is None and holds_checkpoints(run_dir):
             raise UsageError(
                 f"resume=true but {run_dir} holds no {CHECKPOINTS}/last.ckpt: point "
                 f"hydra.run.dir at the run folder to continue, or give ckpt_path=PATH"
@@ -101,6 +116,28 @@ def differences(saved: Any, current: Any, prefix: str = "") -> list[str]:
     return [f"{key}: {saved!r} in the checkpoint, {current!r} now"]
 
 
+def data_differences(saved: dict, current: dict) -> list[str]:
+    """`data.key: saved -> current` for the data settings that decide what a step trains on
+    (keys one side lacks are left out: a checkpoint older than a data option)."""
+    return [
+        f"data.{key}: {plain(saved[key])!r} in the checkpoint, {plain(current[key])!r} now"
+        for key in sorted(set(saved) & set(current))
+        if key not in DATA_LOCATION_ONLY and plain(saved[key]) != plain(current[key])
+    ]
+
+
+def check_same_data(path: Path, checkpoint: dict, datamodule: LightningDataModule) -> None:
+    changed = data_differences(
+        dict(checkpoint.get("datamodule_hyper_parameters") or {}), dict(datamodule.hparams)
+    )
+    if changed:
+        raise UsageError(
+            f"{path} was trained with other data settings ({'; '.join(changed)}): a resumed "
+            f"run must see the batches the interrupted one would have; resume with the data "
+            f"settings of the run that wrote it (its .hydra/overrides.yaml), or start a new run"
+        )
+
+
 def saved_hyper_parameters(checkpoint: dict, model: LightningModule) -> dict:
     """The checkpoint's hyper-parameters under the names the model takes now: a procedure that
     renamed or added options says how (`upgraded_hyper_parameters`, see
@@ -111,7 +148,10 @@ def saved_hyper_parameters(checkpoint: dict, model: LightningModule) -> dict:
 
 
 def check_resumable(
-    path: Path, model: LightningModule, trusted_prefixes: Sequence[str] = ()
+    path: Path,
+    model: LightningModule,
+    trusted_prefixes: Sequence[str] = (),
+    datamodule: LightningDataModule | None = None,
 ) -> None:
     """Refuse a checkpoint this run cannot continue, naming what differs."""
     checkpoint = read_checkpoint(path, trusted_prefixes)
@@ -146,13 +186,23 @@ def check_resumable(
             f"resume with the model and data settings of the run that wrote it (its "
             f".hydra/overrides.yaml), or start a new run"
         )
+    if datamodule is not None:
+        check_same_data(path, checkpoint, datamodule)
 
 
-def checkpoint_for(cfg: DictConfig, model: LightningModule) -> Path | None:
-    """The checkpoint this run continues, checked against its model; None for a fresh run."""
-    path = checkpoint_to_resume(
-        bool(cfg.get("resume", False)), cfg.get("ckpt_path"), Path(cfg.paths.output_dir)
-    )
+def checkpoint_for(
+    cfg: DictConfig, model: LightningModule, datamodule: LightningDataModule | None = None
+) -> Path | None:
+    """The checkpoint this run continues, checked against its model and data; None for a
+    fresh run."""
+    resume, run_dir = bool(cfg.get("resume", False)), Path(cfg.paths.output_dir)
+    path = checkpoint_to_resume(resume, cfg.get("ckpt_path"), run_dir)
     if path is not None:
-        check_resumable(path, model, cfg.get("trusted_prefixes") or ())
+        check_resumable(path, model, cfg.get("trusted_prefixes") or (), datamodule)
+    elif resume:
+        print(
+            f"ganlab: note: resume=true but {run_dir} holds no checkpoint yet: starting a "
+            f"fresh run there",
+            file=sys.stderr,
+        )
     return path

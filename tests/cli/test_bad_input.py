@@ -8,7 +8,9 @@ repeats one in a fresh interpreter, as a user runs it.
 """
 
 import hashlib
+import json
 import os
+import socket
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from omegaconf import OmegaConf
 from ganlab.errors import UsageError
 from ganlab.run import cli
 from ganlab.run.config import CONF_DIR
+from ganlab.run.lock import LOCK_FILE
 from ganlab.run.rules import check_accelerator, check_config
 from ganlab.train import main
 from tests.helpers import TINY, run_cli, write_idx, write_mnist
@@ -107,6 +110,22 @@ def damaged_mnist(paths: Paths, damage: str) -> Path:
     elif damage == "counts":
         write_idx(labels.with_suffix(""), np.zeros(60, np.uint8), gz=True)
     return root
+
+
+def periodic_only(paths: Paths) -> Path:
+    """A run folder whose only checkpoint is a periodic one (no last.ckpt)."""
+    run_dir = paths.tmp / "periodic_only"
+    (run_dir / "checkpoints").mkdir(parents=True)
+    (run_dir / "checkpoints" / "epoch_000-step_000002.ckpt").write_bytes(paths.ckpt.read_bytes())
+    return run_dir
+
+
+def locked_by_init(paths: Paths) -> Path:
+    """A run folder locked by a live process of this host (pid 1 is always alive)."""
+    run_dir = paths.tmp / "locked"
+    run_dir.mkdir()
+    (run_dir / LOCK_FILE).write_text(json.dumps({"pid": 1, "host": socket.gethostname()}))
+    return run_dir
 
 
 @dataclass
@@ -238,7 +257,36 @@ ROWS = [
         "resume=true",
         run_dir=lambda p: p.run,
     ),
-    Row("resume_nothing", lambda p: ["resume=true"], "resume=true but"),
+    Row(
+        "resume_without_last",
+        lambda p: ["resume=true"],
+        "holds no checkpoints/last.ckpt",
+        run_dir=lambda p: periodic_only(p),
+    ),
+    Row(
+        "resume_finished",
+        lambda p: ["resume=true", "trainer.max_steps=2"],
+        "is at step 2 after 1 epoch(s), which already reaches trainer.max_steps=2: nothing",
+        code=0,
+        run_dir=lambda p: p.run,
+    ),
+    Row(
+        "resume_other_batch_size",
+        lambda p: ["resume=true", "trainer.max_steps=4", "data.batch_size=16"],
+        "was trained with other data settings (data.batch_size: 8 in the checkpoint, 16 now)",
+        run_dir=lambda p: p.run,
+    ),
+    Row(
+        "folder_in_use",
+        lambda p: [],
+        "is in use by process 1 on",
+        run_dir=lambda p: locked_by_init(p),
+    ),
+    Row(
+        "max_unsaved_steps",
+        lambda p: ["callbacks.last_checkpoint.max_unsaved_steps=0"],
+        "callbacks.last_checkpoint.max_unsaved_steps must be >= 1 (or null), got 0",
+    ),
     Row("resume_and_ckpt", lambda p: ["resume=true", f"ckpt_path={p.ckpt}"], "not both"),
     Row("ckpt_missing", lambda p: [f"ckpt_path={p.tmp / 'nope.ckpt'}"], "no such file"),
     Row(

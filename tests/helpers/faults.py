@@ -3,6 +3,8 @@
 import math
 import os
 import signal
+import sys
+import time
 from pathlib import Path
 
 import torch
@@ -67,3 +69,48 @@ class FillDiskAt(Callback):
             from tests.helpers.small_disk import SmallDisk
 
             SmallDisk(Path(self.path)).fill(self.leave)
+
+
+class SignalAt(Callback):
+    """Send `signum` (SIGTERM by default) to this process right after training step `step`: a
+    real signal, delivered at a known step (Lightning runs checkpoint callbacks last, so
+    ganlab's interruption handling sees it in the same step)."""
+
+    def __init__(self, step: int, signum: int = signal.SIGTERM):
+        self.step = step
+        self.signum = signum
+
+    def on_train_batch_end(
+        self, trainer: Trainer, pl_module: LightningModule, outputs, batch, batch_idx
+    ) -> None:
+        if trainer.global_step == self.step:
+            os.kill(os.getpid(), self.signum)
+
+
+class SignalInsideStep(Callback):
+    """Send `signum` to this process at the first optimizer update of training step `step` + 1:
+    inside the step, before its `n_critic` critic updates and its generator update are done."""
+
+    def __init__(self, step: int, signum: int = signal.SIGINT):
+        self.step = step
+        self.signum = signum
+        self.sent = False
+
+    def on_before_optimizer_step(self, trainer: Trainer, pl_module: LightningModule, optimizer):
+        if trainer.global_step == self.step and not self.sent:
+            self.sent = True
+            os.kill(os.getpid(), self.signum)
+
+
+class ReportSteps(Callback):
+    """Print `ganlab-test: step N` after each training step (for a test that signals a real
+    process from outside once training runs), sleeping `seconds` to keep the run going."""
+
+    def __init__(self, seconds: float = 0.0):
+        self.seconds = seconds
+
+    def on_train_batch_end(
+        self, trainer: Trainer, pl_module: LightningModule, outputs, batch, batch_idx
+    ) -> None:
+        print(f"ganlab-test: step {trainer.global_step}", file=sys.stderr, flush=True)
+        time.sleep(self.seconds)

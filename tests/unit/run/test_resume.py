@@ -2,6 +2,7 @@
 from its last step checkpoint, ends bit-identical to the uninterrupted run (CPU,
 trainer.deterministic=true), with its counters and TensorBoard curves continuing."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,56 @@ def test_wgan_gp_resumes_mid_epoch_bit_identical(mnist_root, tmp_path, capsys):
     resumed = train_in_process(*common, f"hydra.run.dir={run_dir}", "resume=true")
     assert resumed.returncode == 0
     assert_same_training_state(run_dir, reference)
+
+
+def test_sigterm_mid_epoch_saves_that_step_and_resumes_bit_identical(
+    mnist_root, uninterrupted, tmp_path, capsys
+):
+    """A real SIGTERM (preemption) after step 5: last.ckpt at step 5, an interrupted record, a
+    line saying how to continue, exit 143; resumed twice, the second resume changes nothing."""
+    run_dir = tmp_path / "preempted"
+    signal_at_5 = ["+callbacks.sig._target_=tests.helpers.faults.SignalAt", "+callbacks.sig.step=5"]
+    stopped = train_in_process(
+        *args(mnist_root, run_dir, "trainer.max_epochs=2", *signal_at_5), capsys=capsys
+    )
+    assert stopped.returncode == 143, stopped.stderr[-2000:]
+    assert f"resume=true hydra.run.dir={run_dir}" in stopped.stderr
+    assert (last(run_dir)["global_step"], last(run_dir)["epoch"]) == (5, 0)
+    record = json.loads((run_dir / "metrics.json").read_text())
+    assert (record["status"], record["global_step"]) == ("interrupted", 5)
+    assert record["error"] == "interrupted by SIGTERM after step 5"
+
+    resumed = train_in_process(*args(mnist_root, run_dir, "trainer.max_epochs=2", "resume=true"))
+    assert resumed.returncode == 0
+    assert_same_training_state(run_dir, uninterrupted)
+    assert json.loads((run_dir / "metrics.json").read_text())["status"] == "completed"
+
+    files = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
+    again = train_in_process(
+        *args(mnist_root, run_dir, "trainer.max_epochs=2", "resume=true"), capsys=capsys
+    )
+    assert again.returncode == 0
+    assert "which already reaches trainer.max_epochs=2: nothing to train" in again.stderr
+    assert {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()} == files
+
+
+def test_sigint_inside_an_n_critic_cycle_waits_for_the_step_to_end(mnist_root, tmp_path, capsys):
+    """Ctrl+C during the first critic update of step 3: the step's 2 critic updates and its
+    generator update all happen, and last.ckpt holds exactly 3 whole steps."""
+    run_dir = tmp_path / "ctrl_c"
+    common = [arg for arg in args(mnist_root, run_dir) if not arg.startswith("model=")]
+    stopped = train_in_process(
+        *common,
+        "model=wgan_gp",
+        "model.n_critic=2",
+        "trainer.max_steps=8",
+        "+callbacks.sig._target_=tests.helpers.faults.SignalInsideStep",
+        "+callbacks.sig.step=2",
+        capsys=capsys,
+    )
+    assert stopped.returncode == 130, stopped.stderr[-2000:]
+    assert "interrupted by SIGINT after step 3" in stopped.stderr
+    checkpoint = last(run_dir)
+    assert checkpoint["global_step"] == 3
+    generator_state, critic_state = (s["state"][0] for s in checkpoint["optimizer_states"])
+    assert int(generator_state["step"]) == 3 and int(critic_state["step"]) == 2 * 3

@@ -1,7 +1,7 @@
 """Which hyper-parameter differences stop a resume: a network option newer than the
 checkpoint, at its constructor's default, is no difference; any other value is."""
 
-from ganlab.run.resume import differences
+from ganlab.run.resume import data_differences, differences
 
 SAVED = {"net": {"generator": {"_target_": "ganlab.nets.dcgan28.Generator", "negative_slope": 0.3}}}
 
@@ -27,4 +27,14 @@ def test_a_key_no_constructor_takes_is_a_difference():
     unknown = {"_target_": "ganlab.nets.nowhere.Net"}
     assert differences({"net": unknown}, {"net": {**unknown, "init": "default"}}) == [
         "model.net.init: None in the checkpoint, 'default' now"
+    ]
+
+
+def test_data_settings_that_change_the_batches_are_differences_where_they_live_is_not():
+    saved = {"root": "/a", "splits": ["train", "test"], "batch_size": 128, "num_workers": 0}
+    moved = {**saved, "root": "/b", "num_workers": 4, "on_device": True}
+    assert data_differences(saved, moved) == []
+    assert data_differences(saved, {**moved, "splits": ("test",), "batch_size": 64}) == [
+        "data.batch_size: 128 in the checkpoint, 64 now",
+        "data.splits: ['train', 'test'] in the checkpoint, ['test'] now",
     ]

@@ -1,0 +1,83 @@
+"""A signal that stops training (see `ganlab.run.signals`) is acted on between two steps.
+
+At the end of the training step during which SIGTERM or SIGINT arrived: `last.ckpt` is written
+at that generator step (through the last-checkpoint callback, atomically), `metrics.json`
+records the run as `interrupted`, one line says how to continue, and the process exits with
+128 + the signal's number (143 for SIGTERM, 130 for SIGINT), as a shell reports a process the
+signal killed, so a scheduler does not count the job a success. Under DDP the ranks agree on
+stopping at the same step.
+"""
+
+import shlex
+import signal
+import sys
+import time
+from pathlib import Path
+
+from hydra.core.hydra_config import HydraConfig
+from lightning.pytorch import Callback, LightningModule, Trainer
+
+from ganlab.callbacks.checkpoint import LastCheckpoint
+from ganlab.run import signals
+from ganlab.run.record import final_metrics, interrupted_record, write_record
+
+REPLACED_ON_CONTINUE = ("resume=", "ckpt_path=", "hydra.run.dir=")
+"""Overrides the continuing command replaces with `resume=true hydra.run.dir=…`."""
+
+
+class Interruption(Callback):
+    """Saves, records and exits when a deferred signal arrived (added by `ganlab.run.fit`)."""
+
+    def __init__(self, dirpath: str):
+        self.dirpath = Path(dirpath)
+        self.started = time.monotonic()
+
+    def on_fit_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        self.started = time.monotonic()
+
+    def on_train_batch_end(
+        self, trainer: Trainer, pl_module: LightningModule, outputs, batch, batch_idx: int
+    ) -> None:
+        received = signals.pending()
+        stop = received is not None
+        if trainer.world_size > 1:
+            stop = trainer.strategy.reduce_boolean_decision(stop, all=False)
+        if not stop:
+            return
+        received = received or signal.SIGTERM
+        saved = self.save_last(trainer)
+        if trainer.is_global_zero:
+            reason = f"interrupted by {received.name} after step {trainer.global_step}"
+            record = interrupted_record(
+                reason,
+                final_metrics(trainer.callback_metrics),
+                global_step=trainer.global_step,
+                epochs=trainer.current_epoch,
+                wall_time_s=time.monotonic() - self.started,
+            )
+            write_record(self.dirpath, **record)
+            print(
+                f"ganlab: {reason}; saved {saved}. Continue with: {continue_command(self.dirpath)}",
+                file=sys.stderr,
+                flush=True,
+            )
+        raise SystemExit(128 + received)
+
+    def save_last(self, trainer: Trainer) -> str:
+        last = [c for c in trainer.checkpoint_callbacks if isinstance(c, LastCheckpoint)]
+        if last:
+            return last[0].save_now(trainer)
+        path = str(self.dirpath / "checkpoints" / "last.ckpt")
+        trainer.save_checkpoint(path)
+        return path
+
+
+def continue_command(run_dir: Path) -> str:
+    """This run's command line with `resume=true hydra.run.dir=RUN_DIR` (same model and data
+    overrides: a resumed run must have them)."""
+    kept = []
+    if HydraConfig.initialized():
+        task = HydraConfig.get().overrides.task
+        kept = [o for o in task if not o.lstrip("+~").startswith(REPLACED_ON_CONTINUE)]
+    words = ["python", "-m", "ganlab.train", *kept, "resume=true", f"hydra.run.dir={run_dir}"]
+    return shlex.join(words)

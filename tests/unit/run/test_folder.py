@@ -1,0 +1,96 @@
+"""Run folders after a failure or alongside another run: a run that failed before its first
+checkpoint is rerun (or resumed from nothing) in its own folder, its leftovers replaced and
+nothing else touched; a live run's lock refuses a second run, a dead run's lock does not."""
+
+import json
+import os
+import socket
+import subprocess
+from pathlib import Path
+
+from ganlab.run.lock import LOCK_FILE
+from tests.helpers import TINY
+from tests.helpers.inprocess import SMALL, train_in_process
+
+
+def args(mnist: Path, run_dir: Path, *extra: str) -> list[str]:
+    return [
+        f"data.root={mnist}",
+        "data.splits=[test]",
+        f"hydra.run.dir={run_dir}",
+        "trainer.max_steps=2",
+        *TINY,
+        *SMALL,
+        *extra,
+    ]
+
+
+def events(run_dir: Path) -> list[Path]:
+    return list((run_dir / "tensorboard").glob("events.out.tfevents.*"))
+
+
+def crashed_before_its_first_checkpoint(mnist: Path, run_dir: Path) -> None:
+    crash = ["+callbacks.crash._target_=tests.helpers.faults.CrashAt", "+callbacks.crash.step=1"]
+    assert train_in_process(*args(mnist, run_dir, *crash)).returncode == 1
+    assert (run_dir / ".hydra").is_dir() and (run_dir / "train.log").is_file()
+    assert events(run_dir) and not (run_dir / "checkpoints" / "last.ckpt").exists()
+
+
+def test_a_run_that_failed_before_its_first_checkpoint_is_rerun_in_its_folder(
+    mnist_root, tmp_path, capsys
+):
+    run_dir = tmp_path / "run"
+    crashed_before_its_first_checkpoint(mnist_root, run_dir)
+    (run_dir / "notes.txt").write_text("mine")
+    old_events = events(run_dir)
+
+    rerun = train_in_process(*args(mnist_root, run_dir), capsys=capsys)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "holds a run that failed before its first checkpoint: starting over" in rerun.stderr
+    assert (run_dir / "checkpoints" / "last.ckpt").is_file()
+    assert len(events(run_dir)) == 1 and not set(old_events) & set(events(run_dir))
+    assert "CrashAt" not in (run_dir / ".hydra" / "overrides.yaml").read_text()
+    assert (run_dir / "notes.txt").read_text() == "mine"
+    assert json.loads((run_dir / "metrics.json").read_text())["status"] == "completed"
+
+
+def test_resume_without_any_checkpoint_starts_fresh_with_a_note(mnist_root, tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    crashed_before_its_first_checkpoint(mnist_root, run_dir)
+    resumed = train_in_process(*args(mnist_root, run_dir, "resume=true"), capsys=capsys)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resume=true but" in resumed.stderr and "starting a fresh run there" in resumed.stderr
+    assert (run_dir / "checkpoints" / "last.ckpt").is_file()
+
+
+def dead_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def write_lock(run_dir: Path, pid: int, host: str | None = None) -> Path:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    lock = run_dir / LOCK_FILE
+    lock.write_text(json.dumps({"pid": pid, "host": host or socket.gethostname()}))
+    return lock
+
+
+def test_a_live_runs_lock_refuses_a_second_run_and_changes_nothing(mnist_root, tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    for owner, host in ((os.getppid(), None), (dead_pid(), "another-host")):
+        lock = write_lock(run_dir, owner, host)
+        before = lock.read_bytes()
+        second = train_in_process(*args(mnist_root, run_dir), capsys=capsys)
+        assert second.returncode == 2
+        assert f"is in use by process {owner} on {host or socket.gethostname()}" in second.stderr
+        assert second.stderr.count("\n") == 1 and os.listdir(run_dir) == [LOCK_FILE]
+        assert lock.read_bytes() == before
+
+
+def test_a_dead_runs_lock_is_taken_over_and_released_at_the_end(mnist_root, tmp_path):
+    run_dir = tmp_path / "run"
+    write_lock(run_dir, dead_pid())
+    assert train_in_process(*args(mnist_root, run_dir)).returncode == 0
+    assert (run_dir / "checkpoints" / "last.ckpt").is_file()
+    assert not (run_dir / LOCK_FILE).exists()
