@@ -5,7 +5,8 @@
 # against N test images, domain FID, class entropy, nn-L1), then one table (ganlab.report):
 #   DATA=../shared/data BEST=hinge_sn scripts/recipes_study.sh
 # Settings (environment): PY (python), DATA (holds MNIST/raw), OUT (default
-# outputs/recipes), N (2000), BEST (the recipe repeated over seeds), DRY_RUN=1 (print only).
+# outputs/recipes), N (2000), BEST (the recipe repeated over seeds), STEPS (2000: a shorter
+# pilot is STEPS=500 N=500), EXTRA (more train overrides), DRY_RUN=1 (print only).
 set -euo pipefail
 
 PY=${PY:-python}
@@ -13,6 +14,8 @@ DATA=${DATA:-${GANLAB_DATA:-data}}
 OUT=${OUT:-outputs/recipes}
 N=${N:-2000}
 BEST=${BEST:-hinge_sn}
+STEPS=${STEPS:-2000}
+read -r -a EXTRA <<< "${EXTRA:-}"
 RECIPES="default dcgan_init ema hinge_sn ns_r1 wgan_gp28 small_data small_data_diffaugment"
 
 run() {
@@ -34,9 +37,9 @@ jobs | while read -r recipe seed; do
     if ! completed "$folder"; then
         resume=()
         if [[ -d "$folder/checkpoints" ]]; then resume=(resume=true); fi
-        run "$PY" -m ganlab.train "+recipe=$recipe" "seed=$seed" trainer.max_steps=2000 \
+        run "$PY" -m ganlab.train "+recipe=$recipe" "seed=$seed" "trainer.max_steps=$STEPS" \
             trainer.max_epochs=-1 trainer.log_every_n_steps=50 data.batch_size=64 \
-            "data.root=$DATA" "data.splits=[test]" "hydra.run.dir=$folder" "${resume[@]}"
+            "data.root=$DATA" "data.splits=[test]" "hydra.run.dir=$folder" "${resume[@]}" "${EXTRA[@]}"
     fi
     if [[ ! -f "$folder/evaluation/last/metrics.json" ]]; then
         run "$PY" -m ganlab.evaluate "ckpt_path=$folder/checkpoints/last.ckpt" "n=$N" \

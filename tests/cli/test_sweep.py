@@ -57,6 +57,11 @@ def test_every_job_writes_a_complete_run_folder(smoke_sweep):
             "g_loss_epoch",
             "d_real_epoch",
             "d_fake_epoch",
+            "d_acc_real_epoch",
+            "d_acc_fake_epoch",
+            "grad_norm_g_epoch",
+            "grad_norm_d_epoch",
+            "sample_diversity",
         }
     assert len(read_curves(runs[0], ["g_loss_step"])["g_loss_step"][0]) == 2
 
