@@ -6,7 +6,8 @@
 #   DATA=../shared/data BEST=hinge_sn scripts/recipes_study.sh
 # Settings (environment): PY (python), DATA (holds MNIST/raw), OUT (default
 # outputs/recipes), N (2000), BEST (the recipe repeated over seeds), STEPS (2000: a shorter
-# pilot is STEPS=500 N=500), EXTRA (more train overrides), DRY_RUN=1 (print only).
+# pilot is STEPS=500 N=500), REPEAT (the recipes repeated over seeds 2 and 3: "default $BEST"),
+# RECIPES (which recipes), EXTRA (more train overrides), DRY_RUN=1 (print only).
 set -euo pipefail
 
 PY=${PY:-python}
@@ -15,8 +16,10 @@ OUT=${OUT:-outputs/recipes}
 N=${N:-2000}
 BEST=${BEST:-hinge_sn}
 STEPS=${STEPS:-2000}
+# the recipes trained over seeds 2 and 3 as well
+REPEAT=${REPEAT-default $BEST}
 read -r -a EXTRA <<< "${EXTRA:-}"
-RECIPES="default dcgan_init ema hinge_sn ns_r1 wgan_gp28 small_data small_data_diffaugment"
+RECIPES=${RECIPES:-"default dcgan_init ema hinge_sn ns_r1 wgan_gp28 small_data small_data_diffaugment"}
 
 run() {
     echo "+ $*"
@@ -29,7 +32,7 @@ completed() {
 
 jobs() {
     for recipe in $RECIPES; do echo "$recipe 1"; done
-    for seed in 2 3; do echo "default $seed"; echo "$BEST $seed"; done
+    for seed in 2 3; do for recipe in $REPEAT; do echo "$recipe $seed"; done; done
 }
 
 jobs | while read -r recipe seed; do

@@ -7,13 +7,19 @@
 # completed runs and evaluations and resumes an interrupted run from its last.ckpt.
 # Settings (environment): PY (python), N (evaluated samples; auto: the evaluation protocol's,
 # 10,000 on a GPU), REAL_N (reference images; empty: the protocol's), RUNS (which runs, names
-# as below), DRY_RUN=1 (print the commands).
+# as below), TRAINER (gpu) and DEVICE (cuda), DRY_RUN=1 (print the commands). The MNIST
+# presets on a CPU, at full length on the test split (the only one offline):
+#   RUNS="tf_tutorial_mnist rdfia_cgan_mnist rdfia_cdcgan_mnist report_dcgan_mnist
+#   report_slope003_mnist" TRAINER=cpu DEVICE=cpu DATA=../shared/data OUT=outputs/mnist_presets \
+#   scripts/run_presets.sh data.splits=[test]
 set -euo pipefail
 
 PY=${PY:-python}
 DATA=${DATA:-${GANLAB_DATA:-data}}
 OUT=${OUT:-outputs/presets}
 N=${N:-auto}
+TRAINER=${TRAINER:-gpu}
+DEVICE=${DEVICE:-cuda}
 REAL_N=${REAL_N:-}
 # run name = experiment, or experiment+rdfia_variant for the RDFIA study's one-factor changes
 RUNS=${RUNS:-"book_dcgan_bricks book_wgan_gp_celeba book_cgan_celeba_blond
@@ -39,14 +45,14 @@ for name in $RUNS; do
     else
         resume=()
         if [[ -d "$folder/checkpoints" ]]; then resume=(resume=true); fi
-        run "$PY" -m ganlab.train "${overrides[@]}" trainer=gpu "data.root=$DATA" \
+        run "$PY" -m ganlab.train "${overrides[@]}" "trainer=$TRAINER" "data.root=$DATA" \
             "hydra.run.dir=$folder" "${resume[@]}" "$@"
     fi
     if [[ -f "$folder/evaluation/last/metrics.json" ]]; then
         echo "ganlab: $name already evaluated"
     else
         run "$PY" -m ganlab.evaluate "ckpt_path=$folder/checkpoints/last.ckpt" "n=$N" \
-            ${REAL_N:+"real_n=$REAL_N"} "data.root=$DATA" device=cuda
+            ${REAL_N:+"real_n=$REAL_N"} "data.root=$DATA" "device=$DEVICE"
     fi
 done
 run "$PY" -m ganlab.report "$OUT"
