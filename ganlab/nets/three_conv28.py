@@ -22,6 +22,7 @@ from ganlab.nets.conditioning import LabelPlanes, LabelVector, check_labels
 from ganlab.nets.image_conv import image_conv2d, image_conv_transpose2d
 from ganlab.nets.init import check_init, initialise
 from ganlab.nets.layers import Norm, activation_layer, check_image_shape, dropout_layer
+from ganlab.nets.spectral import spectrally_normalise
 
 KERNEL = 3
 BASE_FEATURES = 256
@@ -59,6 +60,7 @@ class Generator(nn.Module):
         bias: bool = True,
         init: str = "glorot",
         cpu_tricks: bool = True,
+        spectral_norm: bool = False,
     ):
         super().__init__()
         channels, size, _ = check_image_shape(image_shape)
@@ -84,6 +86,7 @@ class Generator(nn.Module):
             nn.Tanh(),
         )
         initialise(self, init)
+        spectrally_normalise(self, spectral_norm)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(labels, self.num_classes)
@@ -109,6 +112,7 @@ class Discriminator(nn.Module):
         bias: bool = True,
         init: str = "glorot",
         cpu_tricks: bool = True,
+        spectral_norm: bool = False,
     ):
         super().__init__()
         channels, size, _ = check_image_shape(image_shape)
@@ -134,6 +138,7 @@ class Discriminator(nn.Module):
         self.features = nn.Sequential(*layers, nn.Flatten())
         self.classify = nn.Linear(128 * end * end, 1, bias=bias)
         initialise(self, init)
+        spectrally_normalise(self, spectral_norm)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(labels, self.num_classes)

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from torch.nn.utils import parametrize
 
-from ganlab.nets import dcgan28, dcgan64, mlp
+from ganlab.nets import dcgan28, dcgan64, mlp, three_conv28
 from ganlab.nets.export import SAVERS, example_inputs, standalone_generator
 from ganlab.nets.spectral import NORMALISED
 
@@ -22,6 +22,7 @@ FAMILIES = {
     "dcgan28": (dcgan28, (1, 8, 8), {}),
     "dcgan64": (dcgan64, (3, 12, 12), {"base_channels": 4, "max_channels": 8}),
     "mlp": (mlp, (1, 8, 8), {}),
+    "three_conv28": (three_conv28, (1, 8, 8), {}),
 }
 MLP_WIDTHS = {"generator": {"hidden": (16, 32)}, "discriminator": {"hidden": (32, 16)}}
 
