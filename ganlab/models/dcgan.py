@@ -76,16 +76,18 @@ class DCGAN(RecipeGAN):
             "label_noise": label_noise,
             "label_flip": label_flip,
         }
-        recipe = {
-            "loss": loss,
-            "n_critic": n_critic,
-            "penalty": penalty,
-            "penalty_weight": penalty_weight,
-            "penalty_every": penalty_every,
-            "clip_value": clip_value,
-        }
-        self.check_values(own | recipe)
-        super().__init__(*args, **recipe, **kwargs)
+        # the combinations with the loss and n_critic first; RecipeGAN checks the rest
+        self.check_values(own | {"loss": loss, "n_critic": n_critic})
+        super().__init__(
+            *args,
+            loss=loss,
+            n_critic=n_critic,
+            penalty=penalty,
+            penalty_weight=penalty_weight,
+            penalty_every=penalty_every,
+            clip_value=clip_value,
+            **kwargs,
+        )
         self.save_hyperparameters(own)
         self.update_mode = update
 
