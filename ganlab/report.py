@@ -3,7 +3,9 @@
 Writes into SWEEP_DIR: `report.md` and `report.csv` (one row per run: swept values, status,
 steps, wall time, final metrics), `report_metrics.png` (each metric against each swept value),
 `report_losses.png` (the runs' loss curves overlaid, from TensorBoard) and `report_samples.png`
-(the runs' final sample grids side by side); prints the table. A run folder whose
+(the runs' final sample grids side by side); prints the table. When runs differ in `seed`,
+also the median and spread (lowest, highest) of each metric per setting across its seeds
+(`report_seeds.csv` and a section of `report.md`). A run folder whose
 `metrics.json` or `.hydra/overrides.yaml` cannot be read is listed with the reason, and the
 other runs are still reported.
 """
@@ -23,6 +25,7 @@ from ganlab.reporting.runs import (
     label_runs,
     swept_keys,
 )
+from ganlab.reporting.seeds import SEED, markdown_seed_table, seed_groups, seed_rows
 from ganlab.reporting.table import markdown_table, metric_names, table_rows, write_csv
 from ganlab.run.atomic import write_text_atomically
 from ganlab.run.cli import run_reporting_errors
@@ -98,12 +101,32 @@ def report(args: argparse.Namespace) -> str:
         "",
         table,
         "",
+        *seed_section(runs, swept, metrics, sweep_dir),
         *unreadable_section(unreadable),
         *(f"![{path.stem}]({path.name})" for path in figures),
         "",
     ]
     write_text_atomically(sweep_dir / "report.md", "\n".join(lines), "report")
     return table
+
+
+def seed_section(
+    runs: list[Run], swept: list[str], metrics: list[str], sweep_dir: Path
+) -> list[str]:
+    """The across-seeds table, when some setting ran with more than one seed."""
+    groups = seed_groups(runs, swept) if SEED in swept else []
+    if not any(len(group.runs) > 1 for group in groups):
+        return []
+    rows = seed_rows(groups, metrics)
+    write_csv(rows, sweep_dir / "report_seeds.csv")
+    return [
+        "## Across seeds",
+        "",
+        "Completed runs grouped by their setting: median [lowest, highest] over the seeds.",
+        "",
+        markdown_seed_table(groups, rows, metrics),
+        "",
+    ]
 
 
 def unreadable_section(unreadable: list[Unreadable]) -> list[str]:
