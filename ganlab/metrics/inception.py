@@ -86,6 +86,9 @@ class InceptionFeatures(nn.Module):
                 "$TORCH_HOME/hub/checkpoints/ and set TORCH_HOME to that folder "
                 "(here: TORCH_HOME=../shared/torch_home), or choose metrics without fid/kid/is"
             ) from None
+        # NHWC convolutions: oneDNN's fast path on CPUs (BENCHMARKS.md#inception-on-the-cpu),
+        # the same features to float rounding
+        self.net.to(memory_format=torch.channels_last)
 
     @property
     def has_classification_head(self) -> bool:
