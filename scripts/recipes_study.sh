@@ -7,7 +7,8 @@
 # Settings (environment): PY (python), DATA (holds MNIST/raw), OUT (default
 # outputs/recipes), N (2000), BEST (the recipe repeated over seeds), STEPS (2000: a shorter
 # pilot is STEPS=500 N=500), REPEAT (the recipes repeated over seeds 2 and 3: "default $BEST"),
-# RECIPES (which recipes), EXTRA (more train overrides), DRY_RUN=1 (print only).
+# RECIPES (which recipes; "" for none: only the REPEAT seeds), EXTRA (more train overrides),
+# DRY_RUN=1 (print only).
 set -euo pipefail
 
 PY=${PY:-python}
@@ -19,7 +20,7 @@ STEPS=${STEPS:-2000}
 # the recipes trained over seeds 2 and 3 as well
 REPEAT=${REPEAT-default $BEST}
 read -r -a EXTRA <<< "${EXTRA:-}"
-RECIPES=${RECIPES:-"default dcgan_init ema hinge_sn ns_r1 wgan_gp28 small_data small_data_diffaugment"}
+RECIPES=${RECIPES-"default dcgan_init ema hinge_sn ns_r1 wgan_gp28 small_data small_data_diffaugment"}
 
 run() {
     echo "+ $*"
