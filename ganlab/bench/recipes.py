@@ -23,16 +23,8 @@ from omegaconf import DictConfig
 from ganlab.run.config import CONF_DIR
 from ganlab.run.fit import train
 
-RECIPES = (
-    "default",
-    "dcgan_init",
-    "ema",
-    "hinge_sn",
-    "ns_r1",
-    "wgan_gp28",
-    "small_data",
-    "small_data_diffaugment",
-)
+RECIPES = tuple(sorted(path.stem for path in (Path(CONF_DIR) / "recipe").glob("*.yaml")))
+"""Every recipe of conf/recipe/, the group `+recipe=` chooses from."""
 
 
 class StepTimer(Callback):
