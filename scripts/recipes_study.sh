@@ -22,14 +22,8 @@ REPEAT=${REPEAT-default $BEST}
 read -r -a EXTRA <<< "${EXTRA:-}"
 RECIPES=${RECIPES-"default dcgan_init ema hinge_sn ns_r1 wgan_gp28 small_data small_data_diffaugment"}
 
-run() {
-    echo "+ $*"
-    if [[ "${DRY_RUN:-0}" != 1 ]]; then "$@"; fi
-}
-
-completed() {
-    [[ -f "$1/metrics.json" ]] && grep -q '"status": "completed"' "$1/metrics.json"
-}
+# shellcheck source=scripts/run_helpers.sh
+source "$(dirname "$0")/run_helpers.sh"
 
 jobs() {
     for recipe in $RECIPES; do echo "$recipe 1"; done
@@ -39,11 +33,9 @@ jobs() {
 jobs | while read -r recipe seed; do
     folder="$OUT/$recipe/seed$seed"
     if ! completed "$folder"; then
-        resume=()
-        if [[ -d "$folder/checkpoints" ]]; then resume=(resume=true); fi
-        run "$PY" -m ganlab.train "+recipe=$recipe" "seed=$seed" "trainer.max_steps=$STEPS" \
+        train_into "$folder" "$PY" "+recipe=$recipe" "seed=$seed" "trainer.max_steps=$STEPS" \
             trainer.max_epochs=-1 trainer.log_every_n_steps=50 data.batch_size=64 \
-            "data.root=$DATA" "data.splits=[test]" "hydra.run.dir=$folder" "${resume[@]}" "${EXTRA[@]}"
+            "data.root=$DATA" "data.splits=[test]" "${EXTRA[@]}"
     fi
     if [[ ! -f "$folder/evaluation/last/metrics.json" ]]; then
         run "$PY" -m ganlab.evaluate "ckpt_path=$folder/checkpoints/last.ckpt" "n=$N" \

@@ -26,14 +26,8 @@ RUNS=${RUNS:-"book_dcgan_bricks book_wgan_gp_celeba book_cgan_celeba_blond
 rdfia_dcgan_celeba+baseline rdfia_dcgan_celeba+lr_1e-3 rdfia_dcgan_celeba+beta1_0.9
 rdfia_dcgan_celeba+latent_10 rdfia_dcgan_celeba+latent_1000"}
 
-run() {
-    echo "+ $*"
-    if [[ "${DRY_RUN:-0}" != 1 ]]; then "$@"; fi
-}
-
-completed() {
-    [[ -f "$1/metrics.json" ]] && grep -q '"status": "completed"' "$1/metrics.json"
-}
+# shellcheck source=scripts/run_helpers.sh
+source "$(dirname "$0")/run_helpers.sh"
 
 for name in $RUNS; do
     experiment=${name%%+*}
@@ -43,10 +37,7 @@ for name in $RUNS; do
     if completed "$folder"; then
         echo "ganlab: $name already trained ($folder/metrics.json)"
     else
-        resume=()
-        if [[ -d "$folder/checkpoints" ]]; then resume=(resume=true); fi
-        run "$PY" -m ganlab.train "${overrides[@]}" "trainer=$TRAINER" "data.root=$DATA" \
-            "hydra.run.dir=$folder" "${resume[@]}" "$@"
+        train_into "$folder" "$PY" "${overrides[@]}" "trainer=$TRAINER" "data.root=$DATA" "$@"
     fi
     if [[ -f "$folder/evaluation/last/metrics.json" ]]; then
         echo "ganlab: $name already evaluated"
