@@ -38,8 +38,10 @@ jobs | while read -r recipe seed; do
             "data.root=$DATA" "data.splits=[test]" "${EXTRA[@]}"
     fi
     if [[ ! -f "$folder/evaluation/last/metrics.json" ]]; then
+        # real=mnist: against the whole test split, the small-data recipes too (not the
+        # 1,000 images they trained on)
         run "$PY" -m ganlab.evaluate "ckpt_path=$folder/checkpoints/last.ckpt" "n=$N" \
-            "real_n=$N" "data.root=$DATA" "data.splits=[test]" device=cpu
+            "real_n=$N" real=mnist "data.root=$DATA" "data.splits=[test]" device=cpu
     fi
 done
 run "$PY" -m ganlab.report "$OUT"

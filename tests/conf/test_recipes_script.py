@@ -37,4 +37,7 @@ def test_every_recipe_once_and_the_default_and_best_over_three_seeds(tmp_path):
     assert seeds.pop("default") == seeds.pop("ns_r1") == {1, 2, 3}
     assert all(found == {1} for found in seeds.values())
     assert len(evaluations) == len(trains) and all("n=300" in e for e in evaluations)
+    # every recipe against the same real images: the whole test split, never a recipe's
+    # data.limit (the checkpoint's data module would give small_data only its 1,000 images)
+    assert all({"real=mnist", "data.splits=[test]"} <= set(e) for e in evaluations)
     assert lines[-1] == ["python", "-m", "ganlab.report", str(tmp_path)]
