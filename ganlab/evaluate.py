@@ -75,7 +75,10 @@ def check_settings(cfg: DictConfig, ckpt: str | None) -> None:
 
 
 def data_overrides(cfg: DictConfig) -> dict[str, Any]:
-    return {k: v for k, v in OmegaConf.to_container(cfg.data).items() if v is not None}
+    """`data.*` over the real data module's arguments. A null `root` or `splits` is the
+    default, "not given"; a null added key is an override (`+data.limit=null`: all images)."""
+    given = OmegaConf.to_container(cfg.data)
+    return {k: v for k, v in given.items() if v is not None or k not in ("root", "splits")}
 
 
 def protocol_splits(cfg: DictConfig, arguments: dict[str, Any]) -> dict[str, Any]:

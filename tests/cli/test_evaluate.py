@@ -12,7 +12,7 @@ import torch
 from hydra import compose, initialize_config_dir
 
 from ganlab.errors import UsageError
-from ganlab.evaluate import evaluate
+from ganlab.evaluate import evaluate, real_datamodule_config
 from ganlab.metrics.inception import weights_path
 from ganlab.run.config import CONF_DIR
 from ganlab.sampling.files import save_npz
@@ -232,3 +232,16 @@ def test_cli_usage_error_is_one_line_exit_2(tmp_path):
     result = run_cli("ganlab.evaluate", "n=0", f"ckpt={tmp_path}/none.ckpt")
     assert result.returncode == 2
     assert result.stderr.strip() == "ganlab: error: n must be an integer >= 2, got 0"
+
+
+@pytest.mark.parametrize(("overrides", "limit"), [([], 16), (["+data.limit=null"], None)])
+def test_a_null_data_override_clears_the_checkpoints_argument(overrides, limit):
+    """`data.root`/`data.splits` null mean "the checkpoint's"; an added key's null is a value."""
+    with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
+        cfg = compose("evaluate", overrides=overrides)
+    checkpoint = {
+        "ganlab": {"datamodule": "ganlab.data.mnist.MNISTDataModule"},
+        "datamodule_hyper_parameters": {"root": "/d", "splits": ["test"], "limit": 16},
+    }
+    config = real_datamodule_config(cfg, "last.ckpt", checkpoint)
+    assert (config["root"], config["splits"], config["limit"]) == ("/d", ["test"], limit)
