@@ -3,7 +3,6 @@ real-vs-real floor, samples from an .npz, and bad input."""
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -30,20 +29,29 @@ def evaluate_in_process(*overrides):
 
 
 @pytest.fixture(scope="module")
-def two_runs(dcgan_run, tmp_path_factory):
+def evaluate_cache(tmp_path_factory) -> Path:
+    """A reference cache of this module's own: the session's may already hold the
+    classifier's features from another test on the same worker."""
+    return tmp_path_factory.mktemp("evaluate_cache")
+
+
+@pytest.fixture(scope="module")
+def two_runs(dcgan_run, evaluate_cache, tmp_path_factory):
     """The CLI twice on one checkpoint: first into the default folder, then (reference
     features now cached) into another."""
     if not weights_path().is_file():
         pytest.skip(f"no Inception weights at {weights_path()} (set TORCH_HOME)")
     ckpt = dcgan_run / "checkpoints" / "last.ckpt"
-    first = run_cli("ganlab.evaluate", f"ckpt={ckpt}", *SMALL)
+    env = {"GANLAB_CACHE": str(evaluate_cache)}
+    first = run_cli("ganlab.evaluate", f"ckpt={ckpt}", *SMALL, env=env)
     assert first.returncode == 0, first.stderr[-3000:]
     second_out = tmp_path_factory.mktemp("second")
     # kid reads the cached Inception features as fid would, without fid's 2048-d
     # eigendecomposition (seconds on a CPU)
     second = run_cli(
-        "ganlab.evaluate", f"ckpt={ckpt}", *SMALL, f"out={second_out}", f"metrics={CACHED}"
-    )
+        "ganlab.evaluate", f"ckpt={ckpt}", *SMALL, f"out={second_out}", f"metrics={CACHED}",
+        env=env,
+    )  # fmt: skip
     assert second.returncode == 0, second.stderr[-3000:]
     return (first, dcgan_run / "evaluation" / "last"), (second, second_out)
 
@@ -132,7 +140,10 @@ def test_lucic2018_records_its_test_split_and_reference_table(dcgan_run, tmp_pat
     assert "Lucic et al. 2018, Table 2, MNIST" in capsys.readouterr().out
 
 
-def test_export_stats_writes_the_reference_mu_and_sigma(two_runs, dcgan_run, tmp_path):
+def test_export_stats_writes_the_reference_mu_and_sigma(
+    two_runs, evaluate_cache, dcgan_run, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("GANLAB_CACHE", str(evaluate_cache))
     path = tmp_path / "mnist_test.npz"
     report = evaluate_in_process(
         f"ckpt={dcgan_run}/checkpoints/last.ckpt", *SMALL,
@@ -140,7 +151,7 @@ def test_export_stats_writes_the_reference_mu_and_sigma(two_runs, dcgan_run, tmp
     )  # fmt: skip
     with np.load(path, allow_pickle=False) as stats:
         mu, sigma, protocol = stats["mu"], stats["sigma"], json.loads(str(stats["protocol"]))
-    (cached,) = (Path(os.environ["GANLAB_CACHE"]) / "reference").glob("*n16_inception_tf1*")
+    (cached,) = (evaluate_cache / "reference").glob("*n16_inception_tf1*")
     features = torch.load(cached, weights_only=True)["features"].double().numpy()
     assert mu.shape == (2048,) and sigma.shape == (2048, 2048)
     np.testing.assert_allclose(mu, features.mean(0), rtol=1e-6)
