@@ -37,8 +37,8 @@ report: $(STAMP) ## table + figures for a sweep folder (SWEEP_DIR=..., default: 
 presets-gpu: $(STAMP) ## every CelebA/bricks preset at full length on a GPU, evaluated, one table (DATA=dir, docs/results.md)
 	PY=$(PY) scripts/run_presets.sh $(ARGS)
 
-test: $(STAMP) ## run the test suite (offline, CPU, one worker per core)
-	$(PY) -m pytest -q -n auto $(ARGS)
+test: $(STAMP) ## run the test suite (offline, CPU, one worker per core; a file stays on one worker, so its module fixtures are built once)
+	$(PY) -m pytest -q -n auto --dist loadfile $(ARGS)
 
 lint: $(STAMP) ## ruff check and format check
 	$(PY) -m ruff check ganlab tests
