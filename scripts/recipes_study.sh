@@ -3,7 +3,7 @@
 # 2,000 generator updates on batches of 64 (sweep=recipes), the default and BEST recipe over
 # three seeds, each run scored by `python -m ganlab.evaluate` (Inception FID/KID on N samples
 # against N test images, domain FID, class entropy, nn-L1), then one table (ganlab.report):
-#   DATA=../shared/data BEST=hinge_sn scripts/recipes_study.sh
+#   DATA=../shared/data BEST=ema scripts/recipes_study.sh
 # Settings (environment): PY (python), DATA (holds MNIST/raw), OUT (default
 # outputs/recipes), N (2000), BEST (the recipe repeated over seeds), STEPS (2000: a shorter
 # pilot is STEPS=500 N=500), REPEAT (the recipes repeated over seeds 2 and 3: "default $BEST"),
@@ -15,7 +15,7 @@ PY=${PY:-python}
 DATA=${DATA:-${GANLAB_DATA:-data}}
 OUT=${OUT:-outputs/recipes}
 N=${N:-2000}
-BEST=${BEST:-hinge_sn}
+BEST=${BEST:-ema}
 STEPS=${STEPS:-2000}
 # the recipes trained over seeds 2 and 3 as well
 REPEAT=${REPEAT-default $BEST}
