@@ -20,7 +20,8 @@ STEPS=${STEPS:-2000}
 # the recipes trained over seeds 2 and 3 as well
 REPEAT=${REPEAT-default $BEST}
 read -r -a EXTRA <<< "${EXTRA:-}"
-RECIPES=${RECIPES-"default dcgan_init ema hinge_sn ns_r1 wgan_gp28 small_data small_data_diffaugment"}
+# default: every recipe of conf/recipe/, the group `+recipe=` chooses from
+RECIPES=${RECIPES-$(basename -s .yaml "$(dirname "$0")"/../conf/recipe/*.yaml)}
 
 # shellcheck source=scripts/run_helpers.sh
 source "$(dirname "$0")/run_helpers.sh"
