@@ -1,7 +1,8 @@
-"""Lightning callbacks: sample grids, run summary, checkpoints, divergence guard, diagnosis,
-random states, interruption by a signal."""
+"""Lightning callbacks: sample grids, class coverage, run summary, checkpoints, divergence
+guard, diagnosis, random states, interruption by a signal."""
 
 from ganlab.callbacks.checkpoint import Checkpoint, LastCheckpoint
+from ganlab.callbacks.class_coverage import ClassCoverage
 from ganlab.callbacks.diagnosis import Diagnosis
 from ganlab.callbacks.divergence import DivergenceGuard
 from ganlab.callbacks.interruption import Interruption
@@ -12,6 +13,7 @@ from ganlab.callbacks.sample_grid import SampleGrid
 
 __all__ = [
     "Checkpoint",
+    "ClassCoverage",
     "Diagnosis",
     "DivergenceGuard",
     "Interruption",

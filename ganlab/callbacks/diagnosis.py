@@ -13,7 +13,7 @@ from lightning.pytorch.utilities import rank_zero_only
 
 from ganlab.callbacks.run_summary import comparable_hparams
 from ganlab.callbacks.to_loggers import log_text
-from ganlab.diagnosis.rules import SIGNALS, Thresholds, windows
+from ganlab.diagnosis.rules import SIGNALS, SPARSE, Thresholds, windows
 from ganlab.diagnosis.timeline import Phase, describe, timeline
 from ganlab.run.values import Declared, Rule, at_least
 
@@ -60,11 +60,13 @@ class Diagnosis(Callback, Declared):
             self.close_window(trainer)
 
     def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
-        """The last (maybe partial) window, with the final grid's diversity."""
-        diversity = trainer.callback_metrics.get("sample_diversity")
-        if diversity is not None:
-            step = trainer.global_step - 1
-            self.pending.append((step, ["sample_diversity"], diversity.reshape(1).float()))
+        """The last (maybe partial) window, with the final grid's diversity and class
+        coverage (the callbacks before this one measure them at the end of training)."""
+        logged = trainer.callback_metrics
+        names = [name for name in SPARSE if name in logged]
+        if names:
+            values = torch.stack([logged[name].detach().float().reshape(()) for name in names])
+            self.pending.append((trainer.global_step - 1, names, values))
         if self.pending:
             self.close_window(trainer)
 

@@ -25,10 +25,12 @@ SIGNALS = (
     "grad_norm_g",
     "grad_norm_d",
     "sample_diversity",
+    "sample_class_entropy",
 )
-"""The logged scalars the rules read (per-step values; `sample_diversity` per sample grid)."""
-SPARSE = ("sample_diversity",)
-"""Measured now and then (each sample grid): a window without a value keeps the last one."""
+"""The logged scalars the rules read (per-step values; `sample_diversity` per sample grid,
+`sample_class_entropy` per class-coverage check, on MNIST digits only)."""
+SPARSE = ("sample_diversity", "sample_class_entropy")
+"""Measured now and then (each epoch): a window without a value keeps the last one."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,10 @@ class Thresholds:
     lost_diversity: float = 0.5
     """…and below this fraction of the largest it reached: a collapse loses a variety the
     generator had (a generator at initialisation draws one blur for every z)."""
+    collapsed_class_entropy: float = 0.5
+    """Digits (`sample_class_entropy`, over log 10) below this and below `lost_diversity` of
+    the largest it reached: fewer than about three equally frequent digits (10^0.5), varied as
+    their pixels may be."""
     vanished_gradient: float = 0.1
     """The generator's gradient norm below this fraction of its largest window so far…"""
     fooled_generator_loss: float = 0.105
@@ -93,7 +99,7 @@ def windows(series: Series, size: int) -> list[Window]:
 BCE_LOSSES = ("ns", "minimax")
 """`model.loss` values whose `d_loss` is the binary cross-entropy the dominance rule reads;
 the `g_loss` rule of a fooled discriminator reads the non-saturating `ns` loss."""
-PEAKED = ("grad_norm_g", "sample_diversity")
+PEAKED = ("grad_norm_g", "sample_diversity", "sample_class_entropy")
 """Signals whose largest window so far the rules compare against."""
 
 
@@ -127,6 +133,16 @@ def verdict(
         return MODE_COLLAPSE, (
             f"sample diversity {diversity:.2f} of a real batch's (< {t.collapsed_diversity:g}), "
             f"down from {most:.2f}"
+        )
+    entropy, most = means.get("sample_class_entropy"), peaks.get("sample_class_entropy", 0.0)
+    if (
+        entropy is not None
+        and entropy < t.collapsed_class_entropy
+        and entropy < t.lost_diversity * most
+    ):
+        return MODE_COLLAPSE, (
+            f"class entropy of the samples {entropy:.2f} (< {t.collapsed_class_entropy:g}), "
+            f"down from {most:.2f}: a few digits only"
         )
     grad_g, peak = means.get("grad_norm_g"), peaks.get("grad_norm_g", 0.0)
     if grad_g is not None and peak > 0 and grad_g < t.vanished_gradient * peak:

@@ -62,6 +62,7 @@ def test_every_job_writes_a_complete_run_folder(smoke_sweep):
             "grad_norm_g_epoch",
             "grad_norm_d_epoch",
             "sample_diversity",
+            "sample_class_entropy",
         }
     assert len(read_curves(runs[0], ["g_loss_step"])["g_loss_step"][0]) == 2
 

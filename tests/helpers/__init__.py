@@ -18,6 +18,7 @@ TINY = [
     "trainer.enable_model_summary=false",
     "trainer.log_every_n_steps=1",
     "data.batch_size=8",
+    "callbacks.class_coverage.n=16",
 ]
 
 

@@ -128,6 +128,22 @@ def test_low_sample_diversity_is_mode_collapse_until_a_grid_says_otherwise():
     ]
 
 
+def test_samples_narrowed_to_a_few_digits_are_mode_collapse_though_their_pixels_vary():
+    # the tutorial-network runs' kept checkpoints: 0.68-0.90 while training well, 0.10 when
+    # 96 % of the samples were ones, 0.38 at the end of the slope-0.03 run (docs/diagnosis.md)
+    coverage = {"sample_class_entropy": [(9, 0.9), (19, 0.1), (29, 0.38), (39, 0.8)]}
+    points = joined(series(range(50), sample_diversity=0.6), coverage)
+    assert verdicts(points) == [(0, 9, HEALTHY), (10, 29, MODE_COLLAPSE), (30, 49, HEALTHY)]
+    phase = timeline(windows(points, 10), settings=SETTINGS)[1]
+    assert "class entropy of the samples 0.38 (< 0.5), down from 0.90" in phase.evidence
+    # a generator at initialisation reads as one digit: coverage it never had to lose
+    rising = joined(series(range(20)), {"sample_class_entropy": [(9, 0.0), (19, 0.45)]})
+    assert verdicts(rising) == [(0, 19, HEALTHY)]
+    # fewer digits than at the peak, but still more than about three
+    narrower = joined(series(range(20)), {"sample_class_entropy": [(9, 0.95), (19, 0.55)]})
+    assert verdicts(narrower) == [(0, 19, HEALTHY)]
+
+
 @pytest.mark.parametrize("bad", [{"g_loss": math.nan}, {"grad_norm_d": 1e6}])
 def test_non_finite_or_exploding_signals_are_divergence(bad):
     points = joined(series(range(10)), series(range(10, 20), **bad))
