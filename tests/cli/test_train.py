@@ -108,18 +108,11 @@ def test_help_lists_the_groups():
         assert line in result.stdout
 
 
-@pytest.mark.parametrize(
-    ("override", "message"),
-    [
-        ("model.optim.lr=0", "model.optim.lr must be > 0"),
-        ("data.batch_size=0", "data.batch_size must be >= 1"),
-        ("model.latent_dim=0", "model.latent_dim must be >= 1"),
-    ],
-)
-def test_bad_values_stop_with_one_message(mnist_root, tmp_path, override, message):
-    result = train(mnist_root, tmp_path / "bad", override)
+def test_a_bad_value_stops_with_one_message(mnist_root, tmp_path):
+    """In a fresh interpreter; every other bad value is a row of tests/cli/test_bad_input.py."""
+    result = train(mnist_root, tmp_path / "bad", "model.optim.lr=0")
     assert result.returncode == 2
-    assert message in result.stderr
+    assert "model.optim.lr must be > 0" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "bad" / "checkpoints").exists()
 
@@ -135,9 +128,3 @@ def test_missing_data_names_the_files_and_the_fix(tmp_path):
     assert result.returncode == 2
     assert "train-images-idx3-ubyte" in result.stderr and "GANLAB_DATA" in result.stderr
     assert "Traceback" not in result.stderr
-
-
-def test_unknown_group_choice_lists_the_valid_ones():
-    result = run_cli("ganlab.train", "model=nonexistent")
-    assert result.returncode != 0
-    assert "dcgan" in result.stderr
