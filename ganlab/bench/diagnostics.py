@@ -3,7 +3,9 @@
 One real training run (the default MNIST DCGAN under the Trainer, with its callbacks and
 logger) in which blocks of steps alternate between diagnostics on (the signals in the step
 and the `Diagnosis` callback) and off (`model.diagnostics=false`, the callback idle), so both
-see the same machine state; prints the median seconds per step of each and their ratio.
+see the same machine state; prints the median seconds per step of each and their ratio. At
+the end it times the class-coverage check (`callbacks.class_coverage`, once per epoch) on the
+trained module, as a share of an epoch of diagnosed steps.
 """
 
 import argparse
@@ -17,6 +19,7 @@ from lightning.pytorch import Callback, LightningModule, Trainer
 
 from ganlab.bench.rows import ROWS
 from ganlab.bench.run import compose_row
+from ganlab.callbacks.class_coverage import ClassCoverage
 from ganlab.callbacks.diagnosis import Diagnosis
 from ganlab.run.fit import train
 
@@ -31,6 +34,8 @@ class Alternate(Callback):
         self.diagnosis: Diagnosis | None = None
         self.on = True
         self.started: float | None = None
+        self.coverage_checks: list[float] = []
+        self.steps_per_epoch = 0
 
     def on_fit_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
         (self.diagnosis,) = (c for c in trainer.callbacks if isinstance(c, Diagnosis))
@@ -52,6 +57,17 @@ class Alternate(Callback):
     ) -> None:
         if self.on:
             self.diagnosis.on_train_batch_end(trainer, pl_module, outputs, batch, idx)
+
+    def on_train_end(self, trainer: Trainer, pl_module: LightningModule, checks: int = 3) -> None:
+        """Time the class-coverage check `checks` times on the trained module."""
+        coverage = ClassCoverage()
+        coverage.on_fit_start(trainer, pl_module)
+        for _ in range(checks):
+            coverage.last_scored_step = -1
+            started = time.perf_counter()
+            coverage.score(trainer, pl_module)
+            self.coverage_checks.append(time.perf_counter() - started)
+        self.steps_per_epoch = int(trainer.num_training_batches)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -76,6 +92,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"diagnostics on : {on:.4f} s/step (median of {len(timer.times[True])} steps)")
     print(f"diagnostics off: {off:.4f} s/step (median of {len(timer.times[False])} steps)")
     print(f"on / off: {on / off:.3f}")
+    check = statistics.median(timer.coverage_checks)
+    epoch = on * timer.steps_per_epoch
+    print(
+        f"class coverage: {check:.3f} s per check (median of {len(timer.coverage_checks)}), "
+        f"once per epoch of {timer.steps_per_epoch} steps ({epoch:.1f} s): {check / epoch:.1%}"
+    )
 
 
 if __name__ == "__main__":
