@@ -22,8 +22,11 @@ so and exits 0 with nothing written.
 It also records which of Hydra's own files existed, so that when the task then stops on a
 usage error, `undo_run_folder` restores them (or removes the folder this run created):
 nothing of an existing run is overwritten and no empty run folder is left behind.
-Multirun jobs get numbered fresh folders from Hydra and are not guarded; nor are the
-processes that join rank 0's run under DDP or SLURM.
+A sweep is checked once, before its first job: Hydra numbers its job folders 0, 1, … inside
+`hydra.sweep.dir`, so a sweep into a folder that already holds run folders would train over
+them. It is refused unless it continues them (`resume=true`); a fresh timestamped sweep
+folder holds nothing. The jobs themselves, and the processes that join rank 0's run under DDP
+or SLURM, are not guarded.
 """
 
 import os
@@ -195,6 +198,29 @@ def check_run_folder(
     )
 
 
+def check_sweep_folder(folder: Path, resume: bool, hydra_subdir: str | None = ".hydra") -> None:
+    """Refuse a sweep whose folder already holds run folders, unless it continues them."""
+    if resume or not folder.is_dir():
+        return
+    runs = sorted(
+        path.name
+        for path in folder.iterdir()
+        if path.is_dir()
+        and (
+            (hydra_subdir is not None and (path / hydra_subdir).is_dir())
+            or (path / RECORD_FILE).is_file()
+            or holds_checkpoints(path)
+        )
+    )
+    if runs:
+        raise UsageError(
+            f"the sweep folder {folder} already holds runs ({', '.join(runs[:4])}"
+            f"{', …' if len(runs) > 4 else ''}): its jobs would train over them; continue them "
+            f"with resume=true hydra.sweep.dir={folder}, or choose another hydra.sweep.dir "
+            f"(leave it unset for a fresh timestamped one)"
+        )
+
+
 def snapshot(folder: Path, hydra_subdir: str | None, log_name: str) -> FolderBefore:
     before = FolderBefore(folder, folder.exists(), hydra_subdir, log_name)
     if hydra_subdir is not None:
@@ -263,6 +289,15 @@ class RunFolderGuard(Callback):
 
     def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
         release_run_lock()
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        if is_secondary_rank():
+            return
+        folder = Path(config.hydra.sweep.dir).expanduser().resolve()
+        try:
+            check_sweep_folder(folder, bool(config.get("resume")), config.hydra.output_subdir)
+        except GanlabError as error:
+            exit_with(error)
 
 
 def release_run_lock() -> None:

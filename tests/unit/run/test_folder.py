@@ -1,6 +1,7 @@
 """Run folders after a failure or alongside another run: a run that failed before its first
 checkpoint is rerun (or resumed from nothing) in its own folder, its leftovers replaced and
-nothing else touched; a live run's lock refuses a second run, a dead run's lock does not."""
+nothing else touched; a live run's lock refuses a second run, a dead run's lock does not; a
+sweep does not train over the run folders of an earlier sweep in its folder."""
 
 import json
 import os
@@ -8,6 +9,7 @@ import socket
 import subprocess
 from pathlib import Path
 
+from ganlab.run.folder import check_sweep_folder
 from ganlab.run.lock import LOCK_FILE
 from tests.helpers import TINY
 from tests.helpers.inprocess import SMALL, train_in_process
@@ -94,3 +96,44 @@ def test_a_dead_runs_lock_is_taken_over_and_released_at_the_end(mnist_root, tmp_
     assert train_in_process(*args(mnist_root, run_dir)).returncode == 0
     assert (run_dir / "checkpoints" / "last.ckpt").is_file()
     assert not (run_dir / LOCK_FILE).exists()
+
+
+def a_finished_sweep(sweep_dir: Path) -> dict[Path, bytes]:
+    """A sweep folder as a finished two-job sweep leaves it (the files that matter here)."""
+    files = {
+        sweep_dir / "0" / ".hydra" / "overrides.yaml": b"- model.latent_dim=8\n",
+        sweep_dir / "0" / "metrics.json": b'{"status": "completed"}',
+        sweep_dir / "1" / "checkpoints" / "last.ckpt": b"weights",
+        sweep_dir / "multirun.yaml": b"hydra: {}\n",
+    }
+    for path, data in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return files
+
+
+def test_a_sweep_into_a_folder_holding_runs_is_refused_before_any_job(mnist_root, tmp_path, capsys):
+    sweep_dir = tmp_path / "sweep"
+    files = a_finished_sweep(sweep_dir)
+    sweep = [f"hydra.sweep.dir={sweep_dir}", "model.latent_dim=8,16"]
+    result = train_in_process(
+        "--multirun", *args(mnist_root, tmp_path / "unused"), *sweep, capsys=capsys
+    )
+    assert result.returncode == 2
+    assert f"the sweep folder {sweep_dir} already holds runs (0, 1): its jobs would" in (
+        result.stderr
+    )
+    assert "continue them with resume=true" in result.stderr
+    assert {path: path.read_bytes() for path in files} == files
+    assert sorted(p.name for p in sweep_dir.iterdir()) == ["0", "1", "multirun.yaml"]
+
+
+def test_a_sweep_may_continue_its_runs_or_share_a_folder_with_other_things(tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    a_finished_sweep(sweep_dir)
+    check_sweep_folder(sweep_dir, resume=True)
+    others = tmp_path / "others"
+    (others / "notes").mkdir(parents=True)
+    (others / "optuna.db").write_bytes(b"")
+    check_sweep_folder(others, resume=False)
+    check_sweep_folder(tmp_path / "new", resume=False)
