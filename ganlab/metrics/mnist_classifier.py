@@ -67,16 +67,21 @@ def save_classifier(model: MnistClassifier, path: Path, info: dict[str, Any]) ->
 def load_classifier(
     path: Path = WEIGHTS, device: str | torch.device = "cpu"
 ) -> tuple[MnistClassifier, dict[str, Any]]:
-    """The trained classifier in eval mode, and the record of how it was trained."""
+    """The trained classifier in eval mode, and the record of how it was trained. Built on
+    the meta device and given the saved tensors, so that loading it draws nothing from the
+    global random generator: a seeded training run that loads it (class coverage) trains as
+    it would without it."""
     if not Path(path).is_file():
         raise GanlabError(
             f"the MNIST classifier weights are missing ({path}): reinstall ganlab, or retrain "
             "them with `python -m ganlab.metrics.train_classifier data.root=DIR`"
         )
     saved = torch.load(path, map_location="cpu", weights_only=True)
-    model = MnistClassifier()
+    with torch.device("meta"):
+        model = MnistClassifier()
     state = saved["state_dict"]
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
+    state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+    model.load_state_dict(state, assign=True)
     return model.eval().to(device), saved["info"]
 
 

@@ -44,6 +44,21 @@ def test_the_classifier_reading_of_fixed_samples_is_logged_each_epoch(mnist_root
     assert read_signals(tmp_path)[SIGNAL] == logged  # what `python -m ganlab.diagnose` reads
 
 
+def test_a_seeded_run_trains_the_same_with_or_without_class_coverage(mnist_root, tmp_path):
+    with_it = train_two_epochs(mnist_root, tmp_path / "with", "seed=3")
+    without = train_two_epochs(
+        mnist_root, tmp_path / "without", "seed=3", "~callbacks.class_coverage"
+    )
+    assert SIGNAL in with_it and SIGNAL not in without
+    for name in ("d_loss_epoch", "g_loss_epoch"):
+        assert with_it[name] == without[name]
+    weights = [
+        load_module(tmp_path / run / "checkpoints" / "last.ckpt").state_dict()
+        for run in ("with", "without")
+    ]
+    assert all(torch.equal(weights[0][key], weights[1][key]) for key in weights[0])
+
+
 def test_other_images_get_no_class_coverage(tmp_path):
     fashion = write_mnist(tmp_path / "data", count=40)
     (fashion / "MNIST").rename(fashion / "FashionMNIST")

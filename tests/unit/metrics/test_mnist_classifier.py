@@ -59,3 +59,11 @@ def test_trainer_writes_a_loadable_file_with_its_record(mnist_root, tmp_path):
     _, saved = load_classifier(tmp_path / "clf.pt")
     assert saved == info and 0 <= info["held_out_accuracy"] <= 1
     assert info["trained_on"].startswith("images 0-47 ")
+
+
+def test_loading_draws_nothing_from_the_global_random_generator():
+    torch.manual_seed(3)
+    before = torch.get_rng_state()
+    model, _ = load_classifier()
+    assert torch.equal(torch.get_rng_state(), before)
+    assert all(p.device.type == "cpu" for p in [*model.parameters(), *model.buffers()])
