@@ -76,9 +76,13 @@ class InceptionFeatures(nn.Module):
         if "antialias" in inspect.signature(NoTrainInceptionV3.__init__).parameters:
             choice["antialias"] = resize == "antialias"
         try:
-            self.net = NoTrainInceptionV3(
-                name="inception-v3-compat", features_list=[str(POOL_FEATURES)], **choice
-            )
+            # its layers' random initialisation, which the weights replace, is drawn from a
+            # forked generator: a seeded run that scores FID while training (callbacks=metrics)
+            # keeps the random stream it would have without the metric
+            with torch.random.fork_rng(devices=[]):
+                self.net = NoTrainInceptionV3(
+                    name="inception-v3-compat", features_list=[str(POOL_FEATURES)], **choice
+                )
         except Exception as error:
             raise UsageError(
                 f"the FID Inception weights are not in {weights_path()} and could not be "

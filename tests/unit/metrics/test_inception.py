@@ -102,3 +102,11 @@ def test_missing_weights_offline_say_where_to_put_them(tmp_path, monkeypatch):
         InceptionFeatures()
     assert "weights-inception-2015-12-05-6726825d.pth" in str(error.value)
     assert str(tmp_path) in str(error.value)
+
+
+def test_building_it_draws_nothing_from_the_global_random_generator():
+    needs_weights()
+    torch.manual_seed(3)
+    before = torch.get_rng_state()
+    InceptionFeatures()
+    assert torch.equal(torch.get_rng_state(), before)
