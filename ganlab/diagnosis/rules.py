@@ -124,26 +124,14 @@ def verdict(
                 f"D accuracy real {real:.2f}, fake {fake:.2f} (>= {t.dominant_accuracy:g}), "
                 f"d_loss {d_loss:.3g} (< {t.dominant_loss:g})"
             )
-    diversity, most = means.get("sample_diversity"), peaks.get("sample_diversity", 0.0)
-    if (
-        diversity is not None
-        and diversity < t.collapsed_diversity
-        and diversity < t.lost_diversity * most
-    ):
-        return MODE_COLLAPSE, (
-            f"sample diversity {diversity:.2f} of a real batch's (< {t.collapsed_diversity:g}), "
-            f"down from {most:.2f}"
-        )
-    entropy, most = means.get("sample_class_entropy"), peaks.get("sample_class_entropy", 0.0)
-    if (
-        entropy is not None
-        and entropy < t.collapsed_class_entropy
-        and entropy < t.lost_diversity * most
-    ):
-        return MODE_COLLAPSE, (
-            f"class entropy of the samples {entropy:.2f} (< {t.collapsed_class_entropy:g}), "
-            f"down from {most:.2f}: a few digits only"
-        )
+    collapse = (
+        ("sample_diversity", t.collapsed_diversity, "sample diversity {:.2f} of a real batch's"),
+        ("sample_class_entropy", t.collapsed_class_entropy, "class entropy of the samples {:.2f}"),
+    )
+    for signal, floor, shown in collapse:
+        value, most = means.get(signal), peaks.get(signal, 0.0)
+        if value is not None and value < floor and value < t.lost_diversity * most:
+            return MODE_COLLAPSE, f"{shown.format(value)} (< {floor:g}), down from {most:.2f}"
     grad_g, peak = means.get("grad_norm_g"), peaks.get("grad_norm_g", 0.0)
     if grad_g is not None and peak > 0 and grad_g < t.vanished_gradient * peak:
         return VANISHING_GRADIENT, (
