@@ -23,6 +23,8 @@ from ganlab.callbacks.class_coverage import ClassCoverage
 from ganlab.callbacks.diagnosis import Diagnosis
 from ganlab.run.fit import train
 
+COVERAGE_CHECKS = 3
+
 
 class Alternate(Callback):
     """Diagnostics on for `block` steps, off for the next `block`, …; each step timed from
@@ -58,11 +60,11 @@ class Alternate(Callback):
         if self.on:
             self.diagnosis.on_train_batch_end(trainer, pl_module, outputs, batch, idx)
 
-    def on_train_end(self, trainer: Trainer, pl_module: LightningModule, checks: int = 3) -> None:
-        """Time the class-coverage check `checks` times on the trained module."""
+    def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        """Time the class-coverage check `COVERAGE_CHECKS` times on the trained module."""
         coverage = ClassCoverage()
         coverage.on_fit_start(trainer, pl_module)
-        for _ in range(checks):
+        for _ in range(COVERAGE_CHECKS):
             coverage.last_scored_step = -1
             started = time.perf_counter()
             coverage.score(trainer, pl_module)
