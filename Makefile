@@ -10,7 +10,7 @@ SWEEP ?= smoke
 SWEEP_DIR ?= $(shell ls -td outputs/sweeps/*/*/ outputs/train/multiruns/*/ 2>/dev/null | head -1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install train sweep report presets-gpu test lint format tensorboard bench clean
+.PHONY: help install train sweep report presets-gpu presets-mnist test lint format tensorboard bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -36,6 +36,11 @@ report: $(STAMP) ## table + figures for a sweep folder (SWEEP_DIR=..., default: 
 
 presets-gpu: $(STAMP) ## every CelebA/bricks preset at full length on a GPU, evaluated, one table (DATA=dir, docs/results.md)
 	PY=$(PY) scripts/run_presets.sh $(ARGS)
+
+presets-mnist: $(STAMP) ## every MNIST preset and sweep=rdfia_mnist at full length on the test split, evaluated on 2,000 samples, one table (TRAINER=cpu|gpu, DEVICE=cpu|cuda)
+	SET=mnist TRAINER=$(or $(TRAINER),cpu) DEVICE=$(or $(DEVICE),cpu) N=2000 REAL_N=2000 \
+		DATA=$(or $(DATA),../shared/data) OUT=outputs/mnist_presets PY=$(PY) \
+		scripts/run_presets.sh 'data.splits=[test]' $(ARGS)
 
 test: $(STAMP) ## run the test suite (offline, CPU, one worker per core; a file stays on one worker, so its module fixtures are built once)
 	$(PY) -m pytest -q -n auto --dist loadfile $(ARGS)

@@ -6,12 +6,12 @@
 # gets one run folder per preset and report.md / report.csv / report_*.png. Rerunning skips
 # completed runs and evaluations and resumes an interrupted run from its last.ckpt.
 # Settings (environment): PY (python), N (evaluated samples; auto: the evaluation protocol's,
-# 10,000 on a GPU), REAL_N (reference images; empty: the protocol's), RUNS (which runs, names
-# as below), TRAINER (gpu) and DEVICE (cuda), DRY_RUN=1 (print the commands). The MNIST
-# presets on a CPU, at full length on the test split (the only one offline):
-#   RUNS="tf_tutorial_mnist rdfia_cgan_mnist rdfia_cdcgan_mnist report_dcgan_mnist
-#   report_slope003_mnist" TRAINER=cpu DEVICE=cpu DATA=../shared/data OUT=outputs/mnist_presets \
-#   scripts/run_presets.sh data.splits=[test]
+# 10,000 on a GPU), REAL_N (reference images; empty: the protocol's), SET (faces_and_bricks, or
+# mnist: every MNIST preset and the five jobs of sweep=rdfia_mnist), RUNS (which runs, names as
+# below; default: SET's), TRAINER (gpu) and DEVICE (cuda), DRY_RUN=1 (print the commands).
+# The MNIST presets at full length on the test split (the only one offline), on a CPU:
+#   SET=mnist TRAINER=cpu DEVICE=cpu N=2000 REAL_N=2000 DATA=../shared/data \
+#   OUT=outputs/mnist_presets scripts/run_presets.sh data.splits=[test]     (or: make presets-mnist)
 set -euo pipefail
 
 PY=${PY:-python}
@@ -22,9 +22,17 @@ TRAINER=${TRAINER:-gpu}
 DEVICE=${DEVICE:-cuda}
 REAL_N=${REAL_N:-}
 # run name = experiment, or experiment+rdfia_variant for the RDFIA study's one-factor changes
-RUNS=${RUNS:-"book_dcgan_bricks book_wgan_gp_celeba book_cgan_celeba_blond
-rdfia_dcgan_celeba+baseline rdfia_dcgan_celeba+lr_1e-3 rdfia_dcgan_celeba+beta1_0.9
-rdfia_dcgan_celeba+latent_10 rdfia_dcgan_celeba+latent_1000"}
+VARIANTS="baseline lr_1e-3 beta1_0.9 latent_10 latent_1000"
+case ${SET:-faces_and_bricks} in
+    faces_and_bricks) DEFAULT_RUNS="book_dcgan_bricks book_wgan_gp_celeba book_cgan_celeba_blond
+        $(for v in $VARIANTS; do echo "rdfia_dcgan_celeba+$v"; done)" ;;
+    mnist) DEFAULT_RUNS="tf_tutorial_mnist report_slope003_mnist rdfia_cgan_mnist
+        rdfia_cdcgan_mnist report_dcgan_mnist
+        $(for v in $VARIANTS; do echo "rdfia_dcgan_mnist+$v"; done)" ;;
+    *) echo "ganlab: SET=$SET is not a preset set; use SET=faces_and_bricks or SET=mnist" >&2
+       exit 2 ;;
+esac
+RUNS=${RUNS:-$DEFAULT_RUNS}
 
 # shellcheck source=scripts/run_helpers.sh
 source "$(dirname "$0")/run_helpers.sh"

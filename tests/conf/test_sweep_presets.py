@@ -59,6 +59,7 @@ def test_rdfia_is_the_face_dcgan_and_rdfia_mnist_the_tutorial_networks():
     digits = composed("sweep=rdfia_mnist")
     assert digits.model.net.generator._target_ == "ganlab.nets.dcgan28.Generator"
     assert digits.data._target_ == "ganlab.data.mnist.MNISTDataModule"
+    assert digits.hydra.runtime.choices.experiment == "rdfia_dcgan_mnist"
     assert digits.trainer.max_steps == 8000
 
 
