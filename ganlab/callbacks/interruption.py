@@ -18,6 +18,7 @@ from hydra.core.hydra_config import HydraConfig
 from lightning.pytorch import Callback, LightningModule, Trainer
 
 from ganlab.callbacks.checkpoint import LastCheckpoint
+from ganlab.callbacks.run_summary import RunSummary
 from ganlab.run import signals
 from ganlab.run.record import final_metrics, interrupted_record, write_record
 
@@ -53,7 +54,7 @@ class Interruption(Callback):
                 final_metrics(trainer.callback_metrics),
                 global_step=trainer.global_step,
                 epochs=trainer.current_epoch,
-                wall_time_s=time.monotonic() - self.started,
+                wall_time_s=self.wall_time_s(trainer),
             )
             write_record(self.dirpath, **record)
             print(
@@ -62,6 +63,13 @@ class Interruption(Callback):
                 flush=True,
             )
         raise SystemExit(128 + received)
+
+    def wall_time_s(self, trainer: Trainer) -> float:
+        """The run summary's clock (every fit of a resumed run), else this fit's."""
+        for callback in trainer.callbacks:
+            if isinstance(callback, RunSummary):
+                return callback.wall_time_s()
+        return time.monotonic() - self.started
 
     def save_last(self, trainer: Trainer) -> str:
         last = [c for c in trainer.checkpoint_callbacks if isinstance(c, LastCheckpoint)]

@@ -29,14 +29,28 @@ FINAL = "final"
 
 
 class RunSummary(Callback):
-    """Writes `dirpath/metrics.json` and the HParams summary when fitting completes."""
+    """Writes `dirpath/metrics.json` and the HParams summary when fitting completes.
+
+    Its `wall_time_s` adds up every fit of a resumed run: the time so far travels in the
+    checkpoint (this callback's state), so a run trained in parts reports its whole cost."""
 
     def __init__(self, dirpath: str):
         self.dirpath = Path(dirpath)
         self.started = time.monotonic()
+        self.earlier_fits_s = 0.0
 
     def on_fit_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
         self.started = time.monotonic()
+
+    def wall_time_s(self) -> float:
+        """Seconds of fitting so far, the earlier fits of a resumed run included."""
+        return self.earlier_fits_s + time.monotonic() - self.started
+
+    def state_dict(self) -> dict[str, float]:
+        return {"wall_time_s": self.wall_time_s()}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.earlier_fits_s = float(state_dict.get("wall_time_s", 0.0))
 
     @rank_zero_only
     def on_fit_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
@@ -45,7 +59,7 @@ class RunSummary(Callback):
             metrics,
             global_step=trainer.global_step,
             epochs=trainer.current_epoch,
-            wall_time_s=time.monotonic() - self.started,
+            wall_time_s=self.wall_time_s(),
             diagnosis=diagnosis_of(trainer),
         )
         write_record(self.dirpath, **record)

@@ -101,7 +101,8 @@ def completed_record(
     diagnosis: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """`global_step` counts generator updates; `epochs` the epochs run, the last maybe cut
-    short by `trainer.max_steps`; `wall_time_s` the fit (training, grids, checkpoints)."""
+    short by `trainer.max_steps`; `wall_time_s` the fit (training, grids, checkpoints), every
+    part of a resumed run included."""
     record = {
         "status": COMPLETED,
         "error": None,

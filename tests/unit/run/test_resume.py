@@ -3,6 +3,7 @@ from its last step checkpoint, ends bit-identical to the uninterrupted run (CPU,
 trainer.deterministic=true), with its counters and TensorBoard curves continuing."""
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -74,8 +75,17 @@ def test_resume_at_an_epoch_boundary_is_bit_identical(mnist_root, uninterrupted,
     run_dir = tmp_path / "interrupted"
     assert train_in_process(*args(mnist_root, run_dir, "trainer.max_epochs=1")).returncode == 0
     assert last(run_dir)["global_step"] == STEPS_PER_EPOCH
+    (first_fit_s,) = [
+        state["wall_time_s"]
+        for key, state in last(run_dir)["callbacks"].items()
+        if "RunSummary" in key
+    ]
+    started = time.monotonic()
     resumed = train_in_process(*args(mnist_root, run_dir, "trainer.max_epochs=2", "resume=true"))
     assert resumed.returncode == 0
+    # the record's wall time is both fits: the first one's, carried in the checkpoint, and this
+    second_fit_s = json.loads((run_dir / "metrics.json").read_text())["wall_time_s"] - first_fit_s
+    assert 0 < second_fit_s < time.monotonic() - started
 
     assert_same_training_state(run_dir, uninterrupted)
     first, second = event_files(run_dir)
