@@ -13,9 +13,10 @@ from omegaconf import OmegaConf
 
 from ganlab.callbacks.run_summary import flatten
 from ganlab.diagnosis.history import read_signals
-from ganlab.diagnosis.rules import windows
+from ganlab.diagnosis.rules import NS_TRAITS, windows
 from ganlab.diagnosis.timeline import Phase, describe, timeline
 from ganlab.errors import UsageError
+from ganlab.losses import LOSSES
 from ganlab.run.cli import run_reporting_errors
 from ganlab.run.record import read_record
 
@@ -81,7 +82,19 @@ def diagnose(args: argparse.Namespace) -> list[Phase]:
         )
     settings = run_settings(run_dir)
     size = window_of(run_dir, settings, args.window)
-    return timeline(windows(series, size), settings=settings)
+    return timeline(windows(series, size), settings=settings, loss=loss_of(run_dir, settings))
+
+
+def loss_of(run_dir: Path, settings: dict) -> dict[str, bool]:
+    """What the run's module said its loss is (its `metrics.json`), else what `model.loss`
+    names (a run written before the module said so)."""
+    record = read_record(run_dir) or {}
+    block = record.get("diagnosis") if isinstance(record, dict) else None
+    said = block.get("loss") if isinstance(block, dict) else None
+    if isinstance(said, dict) and all(isinstance(v, bool) for v in said.values()):
+        return said
+    loss = LOSSES.get(str(settings.get("model.loss") or "ns"))
+    return loss.traits() if loss is not None else NS_TRAITS
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -38,8 +38,8 @@ from ganlab.metrics.real_images import (
     split_reference,
 )
 from ganlab.metrics.reference import default_cache_dir, export_statistics
-from ganlab.models.base import GAN
 from ganlab.models.ema import sample_option
+from ganlab.models.gan import GAN
 from ganlab.run import cli
 from ganlab.run.atomic import write_text_atomically
 from ganlab.run.checkpoint import checkpoint_option, module_from_checkpoint, read_checkpoint

@@ -17,8 +17,8 @@ from omegaconf import DictConfig
 
 from ganlab import __version__
 from ganlab.errors import UsageError
-from ganlab.models.base import GAN
 from ganlab.models.ema import sample_option
+from ganlab.models.gan import GAN
 from ganlab.nets.export import (
     METADATA_FILE,
     SAVERS,

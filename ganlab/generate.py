@@ -19,8 +19,8 @@ from omegaconf import DictConfig
 
 from ganlab.data.scaling import to_uint8
 from ganlab.errors import UsageError
-from ganlab.models.base import GAN
 from ganlab.models.ema import sample_option
+from ganlab.models.gan import GAN
 from ganlab.run import cli
 from ganlab.run.checkpoint import checkpoint_option, load_module
 from ganlab.run.cli import run_reporting_errors

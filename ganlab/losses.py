@@ -102,16 +102,24 @@ class AdversarialLoss:
     `generator(fake_logits)`. `label_targets`: the discriminator's loss also takes
     `real_target`/`fake_target` (binary cross-entropy), so the label tricks apply to it.
     `decision_threshold`: the output above which the discriminator says real (None: a critic,
-    whose scores have no threshold); the diagnosis's accuracy reads it."""
+    whose scores have no threshold); the diagnosis's accuracy reads it. `nonsaturating`: the
+    generator minimises -log D(G(z)), whose value the diagnosis reads as D's belief."""
 
     discriminator: Callable[..., torch.Tensor]
     generator: Callable[[torch.Tensor], torch.Tensor]
     label_targets: bool = False
     decision_threshold: float | None = 0.0
+    nonsaturating: bool = False
+
+    def traits(self) -> dict[str, bool]:
+        """What the diagnosis judges a run's losses by (see `ganlab.diagnosis.rules`)."""
+        return {"cross_entropy": self.label_targets, "nonsaturating": self.nonsaturating}
 
 
 LOSSES: dict[str, AdversarialLoss] = {
-    "ns": AdversarialLoss(discriminator_bce_loss, generator_nonsaturating_loss, True),
+    "ns": AdversarialLoss(
+        discriminator_bce_loss, generator_nonsaturating_loss, True, nonsaturating=True
+    ),
     "minimax": AdversarialLoss(discriminator_bce_loss, generator_minimax_loss, True),
     "hinge": AdversarialLoss(discriminator_hinge_loss, generator_hinge_loss),
     "ls": AdversarialLoss(

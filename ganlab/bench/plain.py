@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from hydra.utils import instantiate
 from torch import nn
 
-from ganlab.models import DCGAN, GAN, WGAN
+from ganlab.models import GAN
 
 
 class RealBatches:
@@ -176,7 +176,7 @@ class PlainWGANGP(PlainLoop):
     def __init__(self, module: GAN, *args, **kwargs):
         super().__init__(module, *args, **kwargs)
         self.n_critic = module.real_batches_per_step
-        self.gp_weight = float(module.penalty_weight)
+        self.gp_weight = float(module.hparams.penalty_weight)
 
     @property
     def real_batches_per_step(self) -> int:
@@ -212,12 +212,12 @@ class PlainWGANGP(PlainLoop):
 
 def plain_loop_for(module: GAN) -> type[PlainLoop]:
     """The hand-written loop that does what the module's procedure does."""
-    if isinstance(module, WGAN):
-        if (module.loss_name, module.penalty_name) != ("wasserstein", "gradient_penalty"):
-            raise ValueError("the plain WGAN loop is written for WGAN-GP's loss and penalty only")
+    recipe = (module.hparams.loss, module.hparams.penalty)
+    if recipe == ("wasserstein", "gradient_penalty"):
         return PlainWGANGP
-    if isinstance(module, DCGAN):
-        if (module.loss_name, module.n_critic, module.penalty_name) != ("ns", 1, "none"):
-            raise ValueError("the plain DCGAN loop is written for the preset's loss only")
+    if recipe == ("ns", "none") and module.n_critic == 1:
         return PlainDCGAN
-    raise ValueError(f"no plain PyTorch loop is written for {type(module).__name__}")
+    raise ValueError(
+        f"no plain PyTorch loop is written for loss={recipe[0]}, penalty={recipe[1]}, "
+        f"n_critic={module.n_critic}: only for DCGAN's and WGAN-GP's"
+    )

@@ -15,7 +15,7 @@ from ganlab.bench.rows import Row
 from ganlab.bench.timing import Contender, InterleavedTimer
 from ganlab.data.base import TensorImages
 from ganlab.data.mnist import MNISTDataModule
-from ganlab.models.base import GAN
+from ganlab.models.gan import GAN
 from ganlab.run.config import CONF_DIR
 from ganlab.run.fit import train
 

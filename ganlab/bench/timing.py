@@ -21,7 +21,7 @@ import torch
 from lightning.pytorch import Callback, LightningModule, Trainer
 
 from ganlab.data.base import TensorImages
-from ganlab.models.base import GAN
+from ganlab.models.gan import GAN
 
 
 class Contender(Protocol):

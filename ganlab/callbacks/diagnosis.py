@@ -13,7 +13,7 @@ from lightning.pytorch.utilities import rank_zero_only
 
 from ganlab.callbacks.run_summary import comparable_hparams
 from ganlab.callbacks.to_loggers import log_text
-from ganlab.diagnosis.rules import SIGNALS, SPARSE, Thresholds, windows
+from ganlab.diagnosis.rules import NS_TRAITS, SIGNALS, SPARSE, Thresholds, windows
 from ganlab.diagnosis.timeline import Phase, describe, timeline
 from ganlab.run.values import Declared, Rule, at_least
 
@@ -34,6 +34,7 @@ class Diagnosis(Callback, Declared):
         self.series: dict[str, list[tuple[int, float]]] = {}
         self.phases: list[Phase] = []
         self.settings: dict[str, Any] = {}
+        self.loss: dict[str, bool] = dict(NS_TRAITS)
 
     def state_dict(self) -> dict[str, Any]:
         """The signals read so far: a resumed run's timeline starts at step 0."""
@@ -47,6 +48,9 @@ class Diagnosis(Callback, Declared):
 
     def on_fit_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
         self.settings = comparable_hparams(trainer, pl_module)
+        objective = getattr(pl_module, "objective", None)  # the module knows its loss
+        if objective is not None:
+            self.loss = objective.traits()
 
     def on_train_batch_end(
         self, trainer: Trainer, pl_module: LightningModule, outputs: Any, batch: Any, idx: int
@@ -78,7 +82,9 @@ class Diagnosis(Callback, Declared):
             for name in names:
                 self.series.setdefault(name, []).append((step, next(flat)))
         before = self.phases[-1].verdict if self.phases else None
-        self.phases = timeline(windows(self.series, self.window), self.thresholds, self.settings)
+        self.phases = timeline(
+            windows(self.series, self.window), self.thresholds, self.settings, self.loss
+        )
         if self.phases and self.phases[-1].verdict != before:
             self.announce(trainer, self.phases[-1])
 
@@ -94,5 +100,6 @@ class Diagnosis(Callback, Declared):
         return {
             "verdict": self.phases[-1].verdict if self.phases else None,
             "window": self.window,
+            "loss": self.loss,
             "timeline": [phase.as_record() for phase in self.phases],
         }

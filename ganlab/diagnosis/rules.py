@@ -96,18 +96,20 @@ def windows(series: Series, size: int) -> list[Window]:
     return result
 
 
-BCE_LOSSES = ("ns", "minimax")
-"""`model.loss` values whose `d_loss` is the binary cross-entropy the dominance rule reads;
-the `g_loss` rule of a fooled discriminator reads the non-saturating `ns` loss."""
+LossTraits = Mapping[str, bool]
+"""What the rules know of the run's loss, as its module says (`AdversarialLoss.traits`):
+`cross_entropy` (the dominance rule reads `d_loss` as a binary cross-entropy) and
+`nonsaturating` (the fooled-generator rule reads `g_loss` as -log D(G(z)))."""
+NS_TRAITS = {"cross_entropy": True, "nonsaturating": True}
 PEAKED = ("grad_norm_g", "sample_diversity", "sample_class_entropy")
 """Signals whose largest window so far the rules compare against."""
 
 
 def verdict(
-    window: Window, peaks: Mapping[str, float], thresholds: Thresholds, loss: str = "ns"
+    window: Window, peaks: Mapping[str, float], thresholds: Thresholds, loss: LossTraits = NS_TRAITS
 ) -> tuple[str, str]:
     """The window's verdict and the numbers that show it; `peaks`: the largest window mean
-    so far (this window included) of each of `PEAKED`; `loss`: the run's `model.loss`."""
+    so far (this window included) of each of `PEAKED`; `loss`: what the run's loss is."""
     means, t = window.means, thresholds
     bad = sorted(name for name, value in means.items() if not math.isfinite(value))
     if bad:
@@ -117,7 +119,7 @@ def verdict(
     if exploded:
         shown = (f"{k} {v:.3g} > {t.exploded_gradient:g}" for k, v in exploded.items())
         return DIVERGENCE, ", ".join(shown)
-    if loss in BCE_LOSSES and {"d_acc_real", "d_acc_fake", "d_loss"} <= means.keys():
+    if loss.get("cross_entropy") and {"d_acc_real", "d_acc_fake", "d_loss"} <= means.keys():
         real, fake, d_loss = means["d_acc_real"], means["d_acc_fake"], means["d_loss"]
         if min(real, fake) >= t.dominant_accuracy and d_loss < t.dominant_loss:
             return DISCRIMINATOR_DOMINATES, (
@@ -138,7 +140,7 @@ def verdict(
             f"grad_norm_g {grad_g:.3g} is {grad_g / peak:.2f} of its peak {peak:.3g} "
             f"(< {t.vanished_gradient:g})"
         )
-    if loss == "ns" and {"d_acc_fake", "g_loss"} <= means.keys():
+    if loss.get("nonsaturating") and {"d_acc_fake", "g_loss"} <= means.keys():
         fake, g_loss = means["d_acc_fake"], means["g_loss"]
         if fake <= 0.05 and g_loss < t.fooled_generator_loss:
             return VANISHING_GRADIENT, (

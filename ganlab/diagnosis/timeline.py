@@ -6,7 +6,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ganlab.diagnosis.remedies import remedies
-from ganlab.diagnosis.rules import HEALTHY, PEAKED, Thresholds, Window, verdict
+from ganlab.diagnosis.rules import (
+    HEALTHY,
+    NS_TRAITS,
+    PEAKED,
+    LossTraits,
+    Thresholds,
+    Window,
+    verdict,
+)
 
 
 @dataclass(frozen=True)
@@ -33,12 +41,13 @@ def timeline(
     windows_: list[Window],
     thresholds: Thresholds | None = None,
     settings: Mapping[str, object] | None = None,
+    loss: LossTraits = NS_TRAITS,
 ) -> list[Phase]:
     """The windows' verdicts, consecutive equal ones merged into phases, each with the
-    remedies for its verdict under the run's `settings` (see `ganlab.diagnosis.remedies`)."""
+    remedies for its verdict under the run's `settings` (see `ganlab.diagnosis.remedies`);
+    `loss`: what the run's module says its loss is."""
     phases: list[Phase] = []
     settings = settings or {}
-    loss = str(settings.get("model.loss") or "ns")
     peaks: dict[str, float] = {}
     for window in windows_:
         for signal in PEAKED:

@@ -1,8 +1,7 @@
-"""Training procedures: one LightningModule per procedure, any network pair, any data."""
+"""Training procedures: one LightningModule (`GAN`) and its presets (`DCGAN`, `WGAN`)."""
 
-from ganlab.models.base import GAN
 from ganlab.models.dcgan import DCGAN
-from ganlab.models.schedule import Objective
+from ganlab.models.gan import GAN
 from ganlab.models.wgan import WGAN
 
-__all__ = ["DCGAN", "GAN", "WGAN", "Objective"]
+__all__ = ["DCGAN", "GAN", "WGAN"]

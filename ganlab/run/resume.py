@@ -141,7 +141,7 @@ def check_same_data(path: Path, checkpoint: dict, datamodule: LightningDataModul
 def saved_hyper_parameters(checkpoint: dict, model: LightningModule) -> dict:
     """The checkpoint's hyper-parameters under the names the model takes now: a procedure that
     renamed or added options says how (`upgraded_hyper_parameters`, see
-    `ganlab.models.recipe`)."""
+    `ganlab.models.gan.GAN`)."""
     upgrade = getattr(type(model), "upgraded_hyper_parameters", None)
     saved = checkpoint["hyper_parameters"]
     return upgrade(saved) if upgrade is not None else saved

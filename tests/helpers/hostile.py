@@ -105,12 +105,12 @@ HOSTILE = [
     ),
     Hostile(
         "trusted_module_then_foreign_class",
-        set_module("ganlab.models.schedule.LightningModule"),
+        set_module("ganlab.models.gan.LightningModule"),
         "which is the class lightning.pytorch.core.module.LightningModule, defined outside",
     ),
     Hostile(
         "trusted_module_then_imported_function",
-        lambda c, m: net(c).update(_target_="ganlab.models.base.instantiate"),
+        lambda c, m: net(c).update(_target_="ganlab.models.gan.instantiate"),
         "which is a builtins.function object, not a class",
     ),
     Hostile(

@@ -22,6 +22,7 @@ from ganlab.diagnosis.signals import (
     separation_accuracy,
 )
 from ganlab.diagnosis.timeline import describe, summary, timeline
+from ganlab.losses import LOSSES
 
 HEALTHY_SIGNALS = {
     "d_loss": 1.1,
@@ -96,7 +97,7 @@ def test_the_loss_rules_read_only_the_losses_they_know():
     fooled = series(range(10), d_acc_fake=0.0, g_loss=-0.7)
     for points, losses in ((dominated, ("hinge", "ls")), (fooled, ("minimax",))):
         for loss in losses:
-            phases = timeline(windows(points, 10), settings=SETTINGS | {"model.loss": loss})
+            phases = timeline(windows(points, 10), settings=SETTINGS, loss=LOSSES[loss].traits())
             assert [p.verdict for p in phases] == [HEALTHY]
 
 

@@ -43,7 +43,7 @@ def test_simultaneous_gradients_come_from_one_forward():
     fake = model.generator(torch.randn(4, 8))
     fake_logits = model.discriminator(fake)
     real_logits = model.discriminator(real)
-    d_loss = model.discriminator_loss(real_logits, fake_logits)
+    d_loss = model.objective.discriminator(real_logits, fake_logits)
     g_params = list(model.generator.parameters())
     d_params = list(model.discriminator.parameters())
     d_loss.backward(inputs=d_params)

@@ -47,7 +47,7 @@ def test_fresh_noise_runs_the_generator_once_more_per_step(cls, options, noise, 
     model = cls(
         net=NET, optim=OPTIM, latent_dim=4, image_shape=(1, 8, 8), generator_noise=noise, **options
     )
-    assert model.generator_reuses_fakes is (noise == "reused")
+    assert model.reuse_fakes is (noise == "reused")
     assert model.hparams.generator_noise == noise
     assert generator_forwards(model, batch=4 * model.real_batches_per_step) == per_step * STEPS
 
@@ -55,7 +55,7 @@ def test_fresh_noise_runs_the_generator_once_more_per_step(cls, options, noise, 
 def test_without_the_key_each_procedure_keeps_its_own_choice():
     for cls, reuses in ((DCGAN, True), (WGAN, False)):
         model = cls(net=NET, optim=OPTIM, latent_dim=4, image_shape=(1, 8, 8))
-        assert model.generator_reuses_fakes is reuses
+        assert model.reuse_fakes is reuses
 
 
 def composed(*overrides: str):

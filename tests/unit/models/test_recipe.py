@@ -19,7 +19,7 @@ from ganlab.losses import (
     gradient_penalty,
 )
 from ganlab.models import DCGAN, WGAN
-from ganlab.models.recipe import RECIPE_KEYS, RecipeGAN
+from ganlab.models.gan import GAN
 from ganlab.run.checkpoint import load_module
 from ganlab.run.fit import train
 from ganlab.run.resume import check_resumable
@@ -34,9 +34,10 @@ NET = {
 }
 OPTIM = {"lr": 2e-3, "beta1": 0.5, "beta2": 0.999}
 SHAPE, LATENT, BATCH = (1, 8, 8), 6, 4
+RECIPE_KEYS = ("loss", "n_critic", "penalty", "penalty_weight", "penalty_every", "clip_value")
 
 
-def build(procedure: type[RecipeGAN], **options) -> RecipeGAN:
+def build(procedure: type[GAN], **options) -> GAN:
     torch.manual_seed(0)
     return procedure(net=NET, optim=OPTIM, latent_dim=LATENT, image_shape=SHAPE, **options)
 
@@ -48,9 +49,9 @@ def fixed_batch() -> tuple[torch.Tensor, torch.Tensor]:
     return real, fake
 
 
-def whole_discriminator_loss(model: RecipeGAN, real: torch.Tensor, fake: torch.Tensor):
-    objective = model.discriminator_objective(model.discriminator(real), model.discriminator(fake))
-    return model.with_penalty(objective, real, fake, None)[0]
+def whole_discriminator_loss(model: GAN, real: torch.Tensor, fake: torch.Tensor):
+    logits = model.discriminator(real), model.discriminator(fake)
+    return model.discriminator_loss(*logits, real, fake, None)[0]
 
 
 def test_dcgan_with_loss_ns_computes_the_old_losses_to_the_last_bit():
@@ -66,7 +67,7 @@ def test_dcgan_with_loss_ns_computes_the_old_losses_to_the_last_bit():
     fake_target = discriminator_targets(fake_logits, False, 0.0, noise, flip)
     old = discriminator_bce_loss(real_logits, fake_logits, real_target, fake_target)
     assert torch.equal(ours, old)
-    ours_g = model.generator_objective(fake_logits).loss
+    ours_g = model.objective.generator(fake_logits)
     assert torch.equal(ours_g, generator_nonsaturating_loss(fake_logits))
 
 
@@ -79,43 +80,42 @@ def test_wgan_with_wasserstein_and_gradient_penalty_computes_the_old_losses_to_t
     real_scores, fake_scores = model.discriminator(real), model.discriminator(fake)
     penalty, _ = gradient_penalty(model.discriminator, real, fake, None)
     assert torch.equal(ours, critic_wasserstein_loss(real_scores, fake_scores) + 10.0 * penalty)
-    ours_g = model.generator_objective(fake_scores).loss
+    ours_g = model.objective.generator(fake_scores)
     assert torch.equal(ours_g, generator_wasserstein_loss(fake_scores))
 
 
 @pytest.mark.parametrize("procedure", [DCGAN, WGAN])
 @pytest.mark.parametrize("loss", list(LOSSES))
 def test_every_loss_is_an_option_of_both_procedures(procedure, loss):
-    model = build(procedure, loss=loss)
+    model = build(procedure, loss=loss, penalty="none")
     real_logits, fake_logits = torch.tensor([1.5, -0.5]), torch.tensor([0.25, -2.0])
-    objective = model.discriminator_objective(real_logits, fake_logits)
-    expected = LOSSES[loss].discriminator(real_logits, fake_logits)
-    assert torch.equal(objective.loss, expected)
-    assert torch.equal(
-        model.generator_objective(fake_logits).loss, LOSSES[loss].generator(fake_logits)
-    )
+    ours = model.discriminator_loss(real_logits, fake_logits, None, None, None)[0]
+    assert torch.equal(ours, LOSSES[loss].discriminator(real_logits, fake_logits))
+    assert torch.equal(model.objective.generator(fake_logits), LOSSES[loss].generator(fake_logits))
     assert model.hparams.loss == loss
 
 
 class Penalties(Callback):
-    """Each discriminator update's penalty (None when not applied) and the step it fell in."""
+    """Each discriminator update's weighted penalty (None when not applied: the loss is the
+    adversarial loss alone), the step it fell in, and the metrics the update logged."""
 
     def __init__(self):
         self.seen: list[tuple[int, torch.Tensor | None, dict]] = []
 
     def on_train_start(self, trainer, pl_module):
-        penalty = pl_module.penalty
+        whole = pl_module.discriminator_loss
 
-        def recorded(real, fake, labels):
-            objective = penalty(real, fake, labels)
-            value = None if objective is None else objective.loss.detach()
-            self.seen.append((trainer.global_step, value, objective and objective.metrics))
-            return objective
+        def recorded(real_logits, fake_logits, *images):
+            loss, metrics = whole(real_logits, fake_logits, *images)
+            penalty = loss - pl_module.objective.discriminator(real_logits, fake_logits)
+            value = None if torch.equal(penalty, torch.zeros(())) else penalty.detach()
+            self.seen.append((trainer.global_step, value, metrics))
+            return loss, metrics
 
-        pl_module.penalty = recorded
+        pl_module.discriminator_loss = recorded
 
 
-def fit(model: RecipeGAN, steps: int) -> Penalties:
+def fit(model: GAN, steps: int) -> Penalties:
     per_step = BATCH * model.real_batches_per_step
     data = torch.Generator().manual_seed(1)
     batches = [
@@ -134,7 +134,7 @@ def test_lazy_r1_is_applied_every_k_steps_with_k_times_the_weight():
     assert [step for step, _, _ in seen] == [0, 1, 2, 3, 4]
     for _, value, metrics in seen:
         if value is not None:
-            assert torch.equal(value, 2.0 * 3 * metrics["d_r1"])
+            assert torch.allclose(value, 2.0 * 3 * metrics["d_r1"])
             assert metrics["d_r1"] > 0
 
 
@@ -171,7 +171,8 @@ OLD_WGAN = {"n_critic": 3, "constraint": "weight_clipping", "gp_weight": 5.0, "c
 
 def test_old_wgan_hyper_parameters_map_to_the_new_names():
     model = build(WGAN, **OLD_WGAN)
-    assert (model.penalty_name, model.penalty_weight, model.clip_value) == (
+    hp = model.hparams
+    assert (hp.penalty, hp.penalty_weight, hp.clip_value) == (
         "weight_clipping",
         5.0,
         0.02,
@@ -179,7 +180,7 @@ def test_old_wgan_hyper_parameters_map_to_the_new_names():
     assert model.real_batches_per_step == 3
     assert "constraint" not in model.hparams and "gp_weight" not in model.hparams
     upgraded = WGAN.upgraded_hyper_parameters(OLD_WGAN)
-    assert upgraded == {key: model.hparams[key] for key in RECIPE_KEYS}
+    assert {key: upgraded[key] for key in RECIPE_KEYS} == {key: hp[key] for key in RECIPE_KEYS}
 
 
 def old_style(checkpoint_path, tmp_path, renamed: dict[str, str], kept: tuple[str, ...] = ()):
@@ -200,7 +201,7 @@ def test_a_dcgan_checkpoint_from_before_loads_and_fits_the_preset(dcgan_run, tmp
     new = dcgan_run / "checkpoints" / "last.ckpt"
     old = old_style(new, tmp_path, {})
     model = load_module(old)
-    assert (model.loss_name, model.n_critic, model.penalty_name) == ("ns", 1, "none")
+    assert (model.hparams.loss, model.n_critic, model.hparams.penalty) == ("ns", 1, "none")
     check_resumable(old, load_module(new))
     with pytest.raises(UsageError, match=r"model\.loss: 'ns' in the checkpoint, 'hinge' now"):
         check_resumable(old, DCGAN(**{**model.hparams, "loss": "hinge"}))
@@ -233,7 +234,7 @@ def test_a_wgan_gp_checkpoint_with_the_old_names_loads_and_resumes(mnist_root, t
     assert (hparams["constraint"], hparams["gp_weight"]) == ("gradient_penalty", 10.0)
     assert "loss" not in hparams and "penalty" not in hparams
     model = load_module(old)
-    assert (model.loss_name, model.penalty_name, model.penalty_weight) == (
+    assert (model.hparams.loss, model.hparams.penalty, model.hparams.penalty_weight) == (
         "wasserstein",
         "gradient_penalty",
         10.0,
