@@ -55,7 +55,8 @@ class Diagnosis(Callback, Declared):
     def on_train_batch_end(
         self, trainer: Trainer, pl_module: LightningModule, outputs: Any, batch: Any, idx: int
     ) -> None:
-        logged = trainer.callback_metrics
+        # the step's own signals from the module, the epoch-wise ones from the loggers' view
+        logged = {**trainer.callback_metrics, **getattr(pl_module, "step_metrics", {})}
         names = [name for name in SIGNALS if name in logged and logged[name].numel() == 1]
         if names:
             values = torch.stack([logged[name].detach().float().reshape(()) for name in names])

@@ -6,6 +6,10 @@ continues. This callback saves Python's, NumPy's and torch's (CPU and every CUDA
 generator states with each checkpoint and puts them back right before the first training
 batch after a resume: the point where the uninterrupted run would next draw from them.
 (Data shuffling has its own generators, see `ganlab.data.resumable`.)
+
+Under DDP every rank starts from the same seed (and a resumed run from rank 0's saved
+states): each rank then takes its own torch stream, derived from the shared one, so the ranks
+draw different noise and dropout masks and a seeded run still repeats.
 """
 
 import random
@@ -57,9 +61,20 @@ class RandomState(Callback):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.pending = state_dict
 
+    def on_train_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        own_stream(trainer)
+
     def on_train_batch_start(
         self, trainer: Trainer, pl_module: LightningModule, batch: Any, batch_idx: int
     ) -> None:
         if self.pending is not None:
             set_random_states(self.pending)
             self.pending = None
+            own_stream(trainer)
+
+
+def own_stream(trainer: Trainer) -> None:
+    """Give this rank its own torch stream, derived from the state all ranks share."""
+    if trainer.world_size > 1:
+        shared = int(torch.randint(2**62, (1,)).item())
+        torch.manual_seed(shared + trainer.global_rank)

@@ -214,6 +214,10 @@ class GAN(LightningModule, Declared):
             fixed_labels = torch.zeros(0, dtype=torch.long)
         self.register_buffer("fixed_noise", fixed_noise)
         self.register_buffer("fixed_labels", fixed_labels)
+        self.step_metrics: Metrics = {}
+        """The last step's metrics, as tensors (see `log_step`)."""
+        self.window: tuple[tuple[str, ...], torch.Tensor | None, int] = ((), None, 0)
+        """Names, running sum and step count of the metrics not yet handed to `self.log`."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -419,13 +423,36 @@ class GAN(LightningModule, Declared):
         return labels if self.conditional else None
 
     def log_step(self, metrics: Metrics) -> None:
-        """Per step and per epoch; the progress bar shows the losses on a CPU only (it reads
-        them back every batch, a device sync on an accelerator)."""
+        """The step's metrics stay tensors: `step_metrics` (what the divergence guard and the
+        diagnosis read) and a running sum. Lightning's `self.log`, which costs a fixed amount of
+        Python per name, sees the mean since the last write when its loggers write (every
+        `log_every_n_steps`), at an epoch's last batch and the run's last step, weighted by its
+        step count, so the `_epoch` means are exact."""
+        self.step_metrics = metrics
+        names, values = tuple(metrics), torch.stack([v.float() for v in metrics.values()])
+        if names != self.window[0]:
+            self.flush()
+            self.window = (names, torch.zeros_like(values), 0)
+        names, total, steps = self.window
+        self.window = (names, total + values, steps + 1)
+        trainer = self.trainer
+        last_step = 0 < trainer.max_steps <= trainer.global_step
+        if trainer._logger_connector.should_update_logs or trainer.is_last_batch or last_step:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand the window's means to `self.log`; the progress bar shows the losses on a CPU
+        only (it reads them back every batch, a device sync on an accelerator)."""
+        names, total, steps = self.window
+        if not steps:
+            return
+        means = dict(zip(names, total / steps, strict=True))
         shown = ("c_wass" if self.critic else "d_loss", "g_loss")
+        every = {"on_step": True, "on_epoch": True, "batch_size": steps}
         bar = self.device.type == "cpu"
-        every = {"on_step": True, "on_epoch": True}
-        self.log_dict({k: v for k, v in metrics.items() if k in shown}, prog_bar=bar, **every)
-        self.log_dict({k: v for k, v in metrics.items() if k not in shown}, **every)
+        self.log_dict({k: v for k, v in means.items() if k in shown}, prog_bar=bar, **every)
+        self.log_dict({k: v for k, v in means.items() if k not in shown}, **every)
+        self.window = (names, total, 0)
 
     # --- optimizers, speed, sampling, checkpoints -------------------------------------------
 

@@ -129,7 +129,7 @@ def test_rdfia_face_dcgan_is_the_pytorch_tutorial():
         m.negative_slope for m in module.discriminator.modules() if isinstance(m, nn.LeakyReLU)
     } == {0.2}
     assert all(m.p == 0 for m in module.discriminator.modules() if isinstance(m, nn.Dropout))
-    assert module.generator_reuses_fakes and module.update_mode == "alternating"
+    assert module.reuse_fakes and module.hparams["update"] == "alternating"
     optim = cfg.model.optim
     assert (optim.lr, optim.beta1, optim.beta2, cfg.model.latent_dim) == (2e-4, 0.5, 0.999, 100)
     data = cfg.data
@@ -150,7 +150,7 @@ def test_report_dcgan_has_the_reports_shapes():
     assert maps == [(32, 14, 14), (64, 7, 7), (128, 4, 4)]
     norms = [m for m in module.discriminator.features if isinstance(m, nn.BatchNorm2d)]
     assert [m.num_features for m in norms] == [64, 128]
-    assert not module.generator_reuses_fakes
+    assert not module.reuse_fakes
 
 
 def test_slope_003_preset_is_the_tutorial_with_a_gentler_slope():

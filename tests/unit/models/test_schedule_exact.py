@@ -122,9 +122,9 @@ class Record(Callback):
         reseed(batch_idx)
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
-        metrics = trainer.callback_metrics
-        d_loss = metrics.get("d_loss_step", metrics.get("c_loss_step"))
-        self.losses.append((d_loss.clone(), metrics["g_loss_step"].clone()))
+        metrics = pl_module.step_metrics
+        d_loss = metrics.get("d_loss", metrics.get("c_loss"))
+        self.losses.append((d_loss.clone(), metrics["g_loss"].clone()))
 
 
 def train_procedure(case: Case) -> tuple[list, dict[str, torch.Tensor]]:

@@ -30,8 +30,8 @@ class StepLosses(Callback):
         self.channels_last: list[bool] = []
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
-        metrics = trainer.callback_metrics
-        self.losses.append((metrics["d_loss_step"].item(), metrics["g_loss_step"].item()))
+        metrics = pl_module.step_metrics
+        self.losses.append((metrics["d_loss"].item(), metrics["g_loss"].item()))
         weight = pl_module.generator.upsample[0].weight
         self.channels_last.append(weight.is_contiguous(memory_format=torch.channels_last))
 
