@@ -12,10 +12,10 @@ from collections.abc import Iterator
 
 import torch
 import torch.nn.functional as F
-from hydra.utils import instantiate
 from torch import nn
 
 from ganlab.models import GAN
+from ganlab.nets.build import build_pair
 
 
 class RealBatches:
@@ -45,23 +45,16 @@ class RealBatches:
 
 
 def stock(net: dict) -> dict:
-    """A net config built from stock torch.nn layers (families without CPU tricks ignore it)."""
-    return {**net, "cpu_tricks": False} if "cpu_tricks" in net else dict(net)
+    """A net config built from stock torch.nn layers."""
+    return {**net, "cpu_tricks": False}
 
 
 def copy_networks(module: GAN, device) -> tuple[nn.Module, nn.Module]:
     """Fresh stock networks from the module's net configs, holding the module's weights."""
     hp = module.hparams
     classes = hp.num_classes if hp.conditional else 0
-    generator = instantiate(
-        stock(hp.net["generator"]),
-        latent_dim=hp.latent_dim,
-        image_shape=tuple(hp.image_shape),
-        num_classes=classes,
-    )
-    discriminator = instantiate(
-        stock(hp.net["discriminator"]), image_shape=tuple(hp.image_shape), num_classes=classes
-    )
+    net = {name: stock(config) for name, config in hp.net.items()}
+    generator, discriminator = build_pair(net, hp.latent_dim, tuple(hp.image_shape), classes)
     generator.load_state_dict(module.generator.state_dict())
     discriminator.load_state_dict(module.discriminator.state_dict())
     return generator.to(device).train(), discriminator.to(device).train()

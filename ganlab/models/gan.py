@@ -19,8 +19,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import torch
-from hydra.errors import InstantiationException
-from hydra.utils import instantiate
 from lightning.pytorch import LightningModule
 from lightning.pytorch.core.optimizer import LightningOptimizer
 from omegaconf import OmegaConf
@@ -41,6 +39,7 @@ from ganlab.losses import (
 from ganlab.models import ema as averaging
 from ganlab.models.augment import POLICIES, augmentation_of, is_policy
 from ganlab.models.optimizers import build_optimizers, class_options, stored
+from ganlab.nets.build import build_pair
 from ganlab.run.values import Declared, Rule, at_least, choice, in_unit_interval, positive
 from ganlab.sampling.latents import GRID_MAX_CLASSES, class_rows
 
@@ -180,7 +179,7 @@ class GAN(LightningModule, Declared):
         self.n_critic = n_critic
         self.reuse_fakes = generator_noise != "fresh"
         self.augmentation = augmentation_of(options["augment"])
-        self.generator, self.discriminator = build_networks(
+        self.generator, self.discriminator = build_pair(
             options["net"], latent_dim, options["image_shape"], num_classes if conditional else 0
         )
         if penalty in GRADIENT_PENALTIES and any(
@@ -432,9 +431,8 @@ class GAN(LightningModule, Declared):
         names, values = tuple(metrics), torch.stack([v.float() for v in metrics.values()])
         if names != self.window[0]:
             self.flush()
-            self.window = (names, torch.zeros_like(values), 0)
-        names, total, steps = self.window
-        self.window = (names, total + values, steps + 1)
+        _, total, steps = self.window
+        self.window = (names, values if total is None else total + values, steps + 1)
         trainer = self.trainer
         last_step = 0 < trainer.max_steps <= trainer.global_step
         if trainer._logger_connector.should_update_logs or trainer.is_last_batch or last_step:
@@ -452,7 +450,7 @@ class GAN(LightningModule, Declared):
         bar = self.device.type == "cpu"
         self.log_dict({k: v for k, v in means.items() if k in shown}, prog_bar=bar, **every)
         self.log_dict({k: v for k, v in means.items() if k not in shown}, **every)
-        self.window = (names, total, 0)
+        self.window = (names, None, 0)
 
     # --- optimizers, speed, sampling, checkpoints -------------------------------------------
 
@@ -518,25 +516,3 @@ class GAN(LightningModule, Declared):
             if datamodule is None
             else f"{type(datamodule).__module__}.{type(datamodule).__qualname__}",
         }
-
-
-def build_networks(
-    net: dict, latent_dim: int, image_shape: tuple[int, int, int], num_classes: int
-) -> tuple[nn.Module, nn.Module]:
-    """The generator and discriminator from `model.net`, sized from the data."""
-    try:
-        generator = instantiate(
-            net["generator"],
-            latent_dim=latent_dim,
-            image_shape=image_shape,
-            num_classes=num_classes,
-        )
-        discriminator = instantiate(
-            net["discriminator"], image_shape=image_shape, num_classes=num_classes
-        )
-    except (ValueError, InstantiationException) as error:
-        cause = error.__cause__ if isinstance(error, InstantiationException) else error
-        if not isinstance(cause, ValueError):
-            raise
-        raise UsageError(f"cannot build the networks for images {image_shape}: {cause}") from None
-    return generator, discriminator

@@ -12,10 +12,7 @@ import torch
 from torch import nn
 
 from ganlab.nets.conditioning import LabelPlanes, LabelVector, check_labels
-from ganlab.nets.image_conv import image_conv2d, image_conv_transpose2d
-from ganlab.nets.init import check_init, initialise
-from ganlab.nets.layers import Norm, activation_layer, check_image_shape, dropout_layer
-from ganlab.nets.spectral import spectrally_normalise
+from ganlab.nets.layers import Norm, activation_layer, check_image_shape
 
 
 def _check_size(size: int) -> int:
@@ -35,19 +32,15 @@ class Generator(nn.Module):
         num_classes: int = 0,
         label_mode: str = "onehot",
         negative_slope: float = 0.3,
-        cpu_tricks: bool = True,
         activation: str = "leaky_relu",
         norm: str = "batch",
         bn_momentum: float = 0.1,
         bn_eps: float = 1e-5,
         bias: bool = False,
-        init: str = "default",
-        spectral_norm: bool = False,
     ):
         super().__init__()
         channels, size, _ = check_image_shape(image_shape)
         self.start = _check_size(size)
-        check_init(init)
         norms = Norm(norm, bn_momentum, bn_eps)
         self.num_classes = num_classes
         self.labels = LabelVector(num_classes, label_mode) if num_classes else None
@@ -65,13 +58,9 @@ class Generator(nn.Module):
             nn.ConvTranspose2d(128, 64, 5, stride=2, padding=2, output_padding=1, bias=bias),
             norms.layer2d(64),
             activation_layer(activation, negative_slope),
-            image_conv_transpose2d(
-                cpu_tricks, 64, channels, 5, stride=2, padding=2, output_padding=1, bias=bias
-            ),
+            nn.ConvTranspose2d(64, channels, 5, stride=2, padding=2, output_padding=1, bias=bias),
             nn.Tanh(),
         )
-        initialise(self, init)
-        spectrally_normalise(self, spectral_norm)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(labels, self.num_classes)
@@ -92,34 +81,28 @@ class Discriminator(nn.Module):
         dropout: float = 0.3,
         norm: str = "none",
         negative_slope: float = 0.3,
-        cpu_tricks: bool = True,
         bn_momentum: float = 0.1,
         bn_eps: float = 1e-5,
         bias: bool = True,
-        init: str = "default",
-        spectral_norm: bool = False,
     ):
         super().__init__()
         channels, size, _ = check_image_shape(image_shape)
         start = _check_size(size)
-        check_init(init)
         norms = Norm(norm, bn_momentum, bn_eps)
         self.num_classes = num_classes
         self.labels = LabelPlanes(num_classes, label_mode) if num_classes else None
         in_channels = channels + (self.labels.channels if self.labels else 0)
         self.features = nn.Sequential(
-            image_conv2d(cpu_tricks, in_channels, 64, 5, stride=2, padding=2, bias=bias),
+            nn.Conv2d(in_channels, 64, 5, stride=2, padding=2, bias=bias),
             nn.LeakyReLU(negative_slope),
-            dropout_layer(dropout, cpu_tricks),
+            nn.Dropout(dropout),
             nn.Conv2d(64, 128, 5, stride=2, padding=2, bias=bias),
             norms.layer2d(128),
             nn.LeakyReLU(negative_slope),
-            dropout_layer(dropout, cpu_tricks),
+            nn.Dropout(dropout),
             nn.Flatten(),
         )
         self.classify = nn.Linear(128 * start * start, 1, bias=bias)
-        initialise(self, init)
-        spectrally_normalise(self, spectral_norm)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(labels, self.num_classes)

@@ -20,10 +20,7 @@ import torch
 from torch import nn
 
 from ganlab.nets.conditioning import LabelPlanes, LabelVector, check_labels
-from ganlab.nets.image_conv import image_conv2d, image_conv_transpose2d
-from ganlab.nets.init import check_init, initialise
-from ganlab.nets.layers import Norm, activation_layer, check_image_shape, dropout_layer
-from ganlab.nets.spectral import spectrally_normalise
+from ganlab.nets.layers import Norm, activation_layer, check_image_shape
 
 BASE_MAPS = range(3, 8)
 """The base map sizes the stride-2 stack may start from (or end at)."""
@@ -59,20 +56,16 @@ class Generator(nn.Module):
         base_channels: int = 64,
         max_channels: int = 512,
         negative_slope: float = 0.2,
-        cpu_tricks: bool = True,
         activation: str = "leaky_relu",
         norm: str = "batch",
         bn_momentum: float = 0.1,
         bn_eps: float = 1e-5,
         bias: bool = True,
-        init: str = "default",
-        spectral_norm: bool = False,
     ):
         super().__init__()
         channels, size, _ = check_image_shape(image_shape)
         start, steps = base_map(size)
         widths = _widths(steps, base_channels, max_channels)
-        check_init(init)
         norms = Norm(norm, bn_momentum, bn_eps)
         hidden_bias = bias and norm == "none"
         self.num_classes = num_classes
@@ -90,14 +83,10 @@ class Generator(nn.Module):
                 activation_layer(activation, negative_slope),
             ]
         layers += [
-            image_conv_transpose2d(
-                cpu_tricks, widths[-1], channels, 4, stride=2, padding=1, bias=bias
-            ),
+            nn.ConvTranspose2d(widths[-1], channels, 4, stride=2, padding=1, bias=bias),
             nn.Tanh(),
         ]
         self.net = nn.Sequential(*layers)
-        initialise(self, init)
-        spectrally_normalise(self, spectral_norm)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(labels, self.num_classes)
@@ -120,38 +109,32 @@ class Discriminator(nn.Module):
         norm: str = "batch",
         dropout: float = 0.3,
         negative_slope: float = 0.2,
-        cpu_tricks: bool = True,
         bn_momentum: float = 0.1,
         bn_eps: float = 1e-5,
         bias: bool = True,
-        init: str = "default",
-        spectral_norm: bool = False,
     ):
         super().__init__()
         channels, size, _ = check_image_shape(image_shape)
         end, steps = base_map(size)
         widths = list(reversed(_widths(steps, base_channels, max_channels)))
-        check_init(init)
         norms = Norm(norm, bn_momentum, bn_eps)
         self.num_classes = num_classes
         self.labels = LabelPlanes(num_classes, label_mode) if num_classes else None
         in_channels = channels + (self.labels.channels if self.labels else 0)
         layers: list[nn.Module] = [
-            image_conv2d(cpu_tricks, in_channels, widths[0], 4, stride=2, padding=1, bias=bias),
+            nn.Conv2d(in_channels, widths[0], 4, stride=2, padding=1, bias=bias),
             nn.LeakyReLU(negative_slope),
-            dropout_layer(dropout, cpu_tricks),
+            nn.Dropout(dropout),
         ]
         for w_in, w_out in itertools.pairwise(widths):
             layers += [
                 nn.Conv2d(w_in, w_out, 4, stride=2, padding=1, bias=bias and norm == "none"),
                 norms.layer2d(w_out),
                 nn.LeakyReLU(negative_slope),
-                dropout_layer(dropout, cpu_tricks),
+                nn.Dropout(dropout),
             ]
         layers += [nn.Conv2d(widths[-1], 1, end, stride=1, padding=0, bias=bias), nn.Flatten()]
         self.net = nn.Sequential(*layers)
-        initialise(self, init)
-        spectrally_normalise(self, spectral_norm)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(labels, self.num_classes)

@@ -7,8 +7,8 @@ with respect to its input image - at ~7 GFLOP/s on a Xeon, where its wide layers
 3-7 ms for the same results. Only these two computations are routed; every other convolution
 (and every device but the CPU) stays where torch puts it.
 
-The networks build these layers only with `cpu_tricks=true` (the default, the `cpu_tricks` key
-of the training config); with it off they are stock `nn.Conv2d` / `nn.ConvTranspose2d`.
+The networks are built from stock `nn.Conv2d` / `nn.ConvTranspose2d`; `cpu_tricks=true` (the
+training config's key, the default) routes a built network (`route_to_torch_kernels`).
 docs/performance.md has the measured gain.
 """
 
@@ -18,6 +18,8 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 from torch.nn.grad import conv2d_input, conv2d_weight
+
+from ganlab.nets.layers import Dropout
 
 FEW_CHANNELS = 3
 
@@ -90,11 +92,16 @@ class _InputGradOnTorchKernels(torch.autograd.Function):
         return grad_x, grad_weight, grad_bias, None, None, None, None
 
 
-def image_conv2d(cpu_tricks: bool, *args, **kwargs) -> nn.Conv2d:
-    """The convolution that reads the image: routed (`ImageConv2d`) or stock."""
-    return (ImageConv2d if cpu_tricks else nn.Conv2d)(*args, **kwargs)
-
-
-def image_conv_transpose2d(cpu_tricks: bool, *args, **kwargs) -> nn.ConvTranspose2d:
-    """The transposed convolution that writes the image: routed or stock."""
-    return (ImageConvTranspose2d if cpu_tricks else nn.ConvTranspose2d)(*args, **kwargs)
+def route_to_torch_kernels(network: nn.Module) -> nn.Module:
+    """`cpu_tricks`, in place: the convolutions that read an image (<= 3 input channels) and
+    the transposed ones that write one become the routed classes, and every dropout draws the
+    cheaper mask (`ganlab.nets.layers.Dropout`). Each is a subclass holding the same
+    parameters, so only the class changes: the weights and the checkpoint's keys stay."""
+    for layer in network.modules():
+        if type(layer) is nn.Conv2d and layer.in_channels <= FEW_CHANNELS:
+            layer.__class__ = ImageConv2d
+        elif type(layer) is nn.ConvTranspose2d and layer.out_channels <= FEW_CHANNELS:
+            layer.__class__ = ImageConvTranspose2d
+        elif type(layer) is nn.Dropout:
+            layer.__class__ = Dropout
+    return network

@@ -75,11 +75,6 @@ def check_image_shape(image_shape: tuple[int, int, int] | list[int]) -> tuple[in
     return shape
 
 
-def dropout_layer(p: float, cpu_tricks: bool = True) -> nn.Dropout:
-    """ganlab's cheaper-mask `Dropout` with `cpu_tricks`, else stock `nn.Dropout`."""
-    return Dropout(p) if cpu_tricks else nn.Dropout(p)
-
-
 class Dropout(nn.Dropout):
     """`nn.Dropout` that draws its CPU mask four elements per random 64-bit word.
 

@@ -18,9 +18,7 @@ import torch
 from torch import nn
 
 from ganlab.nets.conditioning import LabelVector, check_labels
-from ganlab.nets.init import check_init, initialise
 from ganlab.nets.layers import Norm, activation_layer, check_image_shape
-from ganlab.nets.spectral import spectrally_normalise
 
 
 def hidden_layers(
@@ -84,12 +82,9 @@ class Generator(nn.Module):
         activation: str = "leaky_relu",
         bn_momentum: float = 0.1,
         bn_eps: float = 1e-5,
-        init: str = "default",
-        spectral_norm: bool = False,
     ):
         super().__init__()
         self.image_shape = check_image_shape(image_shape)
-        check_init(init)
         self.num_classes = num_classes
         self.labels = (
             LabelInput(num_classes, label_mode, label_features, negative_slope)
@@ -101,8 +96,6 @@ class Generator(nn.Module):
         self.body = hidden_layers(in_features, hidden, norms, dropout, activation, negative_slope)
         pixels = self.image_shape[0] * self.image_shape[1] * self.image_shape[2]
         self.image = nn.Sequential(nn.Linear(int(hidden[-1]), pixels), nn.Tanh())
-        initialise(self, init)
-        spectrally_normalise(self, spectral_norm)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(labels, self.num_classes)
@@ -126,12 +119,9 @@ class Discriminator(nn.Module):
         negative_slope: float = 0.2,
         bn_momentum: float = 0.1,
         bn_eps: float = 1e-5,
-        init: str = "default",
-        spectral_norm: bool = False,
     ):
         super().__init__()
         channels, height, width = check_image_shape(image_shape)
-        check_init(init)
         self.num_classes = num_classes
         self.labels = (
             LabelInput(num_classes, label_mode, label_features, negative_slope)
@@ -142,8 +132,6 @@ class Discriminator(nn.Module):
         norms = Norm(norm, bn_momentum, bn_eps)
         self.body = hidden_layers(in_features, hidden, norms, dropout, "leaky_relu", negative_slope)
         self.classify = nn.Linear(int(hidden[-1]), 1)
-        initialise(self, init)
-        spectrally_normalise(self, spectral_norm)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(labels, self.num_classes)

@@ -19,10 +19,7 @@ import torch
 from torch import nn
 
 from ganlab.nets.conditioning import LabelPlanes, LabelVector, check_labels
-from ganlab.nets.image_conv import image_conv2d, image_conv_transpose2d
-from ganlab.nets.init import check_init, initialise
-from ganlab.nets.layers import Norm, activation_layer, check_image_shape, dropout_layer
-from ganlab.nets.spectral import spectrally_normalise
+from ganlab.nets.layers import Norm, activation_layer, check_image_shape
 
 KERNEL = 3
 BASE_FEATURES = 256
@@ -46,6 +43,9 @@ def _halved(size: int, times: int) -> int:
 
 
 class Generator(nn.Module):
+    default_init = "glorot"
+    """The Keras code's initialisation (what `ganlab.nets.build` applies when `init` is unset)."""
+
     def __init__(
         self,
         latent_dim: int,
@@ -58,14 +58,10 @@ class Generator(nn.Module):
         bn_momentum: float = 0.01,
         bn_eps: float = 1e-3,
         bias: bool = True,
-        init: str = "glorot",
-        cpu_tricks: bool = True,
-        spectral_norm: bool = False,
     ):
         super().__init__()
         channels, size, _ = check_image_shape(image_shape)
         self.start = _base_size(size)
-        check_init(init)
         norms = Norm(norm, bn_momentum, bn_eps)
         self.num_classes = num_classes
         self.labels = LabelVector(num_classes, label_mode) if num_classes else None
@@ -80,13 +76,11 @@ class Generator(nn.Module):
             nn.ConvTranspose2d(128, 64, KERNEL, stride=1, padding=1, bias=bias),
             norms.layer2d(64),
             activation_layer(activation, negative_slope),
-            image_conv_transpose2d(
-                cpu_tricks, 64, channels, KERNEL, stride=2, padding=1, output_padding=1, bias=bias
+            nn.ConvTranspose2d(
+                64, channels, KERNEL, stride=2, padding=1, output_padding=1, bias=bias
             ),
             nn.Tanh(),
         )
-        initialise(self, init)
-        spectrally_normalise(self, spectral_norm)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(labels, self.num_classes)
@@ -99,6 +93,8 @@ class Generator(nn.Module):
 class Discriminator(nn.Module):
     """Returns one logit per image (no sigmoid: the losses take logits)."""
 
+    default_init = "glorot"
+
     def __init__(
         self,
         image_shape: tuple[int, int, int],
@@ -110,35 +106,29 @@ class Discriminator(nn.Module):
         bn_momentum: float = 0.01,
         bn_eps: float = 1e-3,
         bias: bool = True,
-        init: str = "glorot",
-        cpu_tricks: bool = True,
-        spectral_norm: bool = False,
     ):
         super().__init__()
         channels, size, _ = check_image_shape(image_shape)
         _base_size(size)
-        check_init(init)
         norms = Norm(norm, bn_momentum, bn_eps)
         self.num_classes = num_classes
         self.labels = LabelPlanes(num_classes, label_mode) if num_classes else None
         in_channels = channels + (self.labels.channels if self.labels else 0)
         layers: list[nn.Module] = [
-            image_conv2d(cpu_tricks, in_channels, 32, KERNEL, stride=2, padding=1, bias=bias),
+            nn.Conv2d(in_channels, 32, KERNEL, stride=2, padding=1, bias=bias),
             nn.LeakyReLU(negative_slope),
-            dropout_layer(dropout, cpu_tricks),
+            nn.Dropout(dropout),
         ]
         for w_in, w_out in ((32, 64), (64, 128)):
             layers += [
                 nn.Conv2d(w_in, w_out, KERNEL, stride=2, padding=1, bias=bias),
                 norms.layer2d(w_out),
                 nn.LeakyReLU(negative_slope),
-                dropout_layer(dropout, cpu_tricks),
+                nn.Dropout(dropout),
             ]
         end = _halved(size, 3)
         self.features = nn.Sequential(*layers, nn.Flatten())
         self.classify = nn.Linear(128 * end * end, 1, bias=bias)
-        initialise(self, init)
-        spectrally_normalise(self, spectral_norm)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(labels, self.num_classes)

@@ -86,6 +86,12 @@ def plain(value: Any) -> Any:
     return value
 
 
+BUILD_DEFAULTS = {"init": "default", "spectral_norm": False}
+"""Keys `ganlab.nets.build` reads beside a network's own options, at the values it applies when
+they are absent (`init`: the family's `default_init` when it has one); tests keep the two in
+step."""
+
+
 def added_at_its_default(saved: dict, current: dict, key: str) -> bool:
     """Whether `key` is an option newer than the checkpoint, set to the default of the
     constructor `current` names (`_target_`): the checkpoint's object was built with that
@@ -93,10 +99,14 @@ def added_at_its_default(saved: dict, current: dict, key: str) -> bool:
     if key in saved or not isinstance(current.get("_target_"), str):
         return False
     try:
-        parameters = inspect.signature(get_object(current["_target_"])).parameters
+        cls = get_object(current["_target_"])
+        parameters = inspect.signature(cls).parameters
     except (ImportError, AttributeError, ValueError, TypeError):
         return False
-    default = parameters[key].default if key in parameters else inspect.Parameter.empty
+    built = {**BUILD_DEFAULTS, "init": getattr(cls, "default_init", BUILD_DEFAULTS["init"])}
+    default = (
+        parameters[key].default if key in parameters else built.get(key, inspect.Parameter.empty)
+    )
     return default is not inspect.Parameter.empty and default == current[key]
 
 

@@ -110,7 +110,7 @@ HOSTILE = [
     ),
     Hostile(
         "trusted_module_then_imported_function",
-        lambda c, m: net(c).update(_target_="ganlab.models.gan.instantiate"),
+        lambda c, m: net(c).update(_target_="ganlab.nets.build.instantiate"),
         "which is a builtins.function object, not a class",
     ),
     Hostile(

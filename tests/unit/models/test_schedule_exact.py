@@ -36,8 +36,12 @@ from tests.helpers import quiet_trainer
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 NET = {
-    "generator": {"_target_": "ganlab.nets.dcgan28.Generator"},
-    "discriminator": {"_target_": "ganlab.nets.dcgan28.Discriminator", "dropout": 0.3},
+    "generator": {"_target_": "ganlab.nets.dcgan28.Generator", "cpu_tricks": True},
+    "discriminator": {
+        "_target_": "ganlab.nets.dcgan28.Discriminator",
+        "dropout": 0.3,
+        "cpu_tricks": True,
+    },
 }
 CRITIC_NET = {**NET, "discriminator": {**NET["discriminator"], "dropout": 0.0}}
 ADAM = {"lr": 2e-3, "beta1": 0.5, "beta2": 0.999}

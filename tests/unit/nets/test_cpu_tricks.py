@@ -8,6 +8,7 @@ from torch import nn
 
 from ganlab.bench.plain import copy_networks
 from ganlab.nets import dcgan28, dcgan64
+from ganlab.nets.build import transformed
 from ganlab.nets.image_conv import ImageConv2d, ImageConvTranspose2d
 from ganlab.nets.layers import Dropout
 from ganlab.run.config import CONF_DIR
@@ -34,8 +35,8 @@ def test_switch_chooses_the_layers_not_the_function(family, size):
     shape = (1, size, size)
     nets = {
         on: (
-            family.Generator(8, shape, cpu_tricks=on),
-            family.Discriminator(shape, dropout=0.3, cpu_tricks=on),
+            transformed(family.Generator(8, shape), {"cpu_tricks": on}),
+            transformed(family.Discriminator(shape, dropout=0.3), {"cpu_tricks": on}),
         )
         for on in (True, False)
     }

@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganlab.nets import dcgan28, dcgan64, mlp
+from ganlab.nets import dcgan28, dcgan64, mlp, three_conv28
+from ganlab.nets.build import TRANSFORMS, transformed
 from ganlab.run.checkpoint import load_module
-from ganlab.run.resume import check_resumable
+from ganlab.run.resume import BUILD_DEFAULTS, check_resumable
 
 # (state_dict entries, their values) of each family's networks before the options existed
 BEFORE = {
@@ -64,7 +65,7 @@ def old_checkpoint(path: Path, target: Path) -> Path:
     saved net configs."""
     checkpoint = torch.load(path, weights_only=True)
     net = checkpoint["hyper_parameters"]["net"]
-    for key in NEW_OPTIONS:
+    for key in (*NEW_OPTIONS, "spectral_norm"):
         net["generator"].pop(key, None)
         net["discriminator"].pop(key, None)
     net["generator"].pop("norm", None)
@@ -91,3 +92,13 @@ def test_a_checkpoint_written_before_the_options_still_loads(dcgan_run, tmp_path
 def test_a_run_written_before_the_options_resumes(dcgan_run, tmp_path):
     path = dcgan_run / "checkpoints" / "last.ckpt"
     check_resumable(old_checkpoint(path, tmp_path / "old.ckpt"), load_module(path))
+
+
+def test_resume_knows_the_defaults_the_build_applies():
+    """`ganlab.run.resume` may not import the networks: its copy of the build's defaults."""
+    for family in (dcgan28.Generator, three_conv28.Generator):
+        network = transformed(family(8, (1, 28, 28)), {})
+        expected = getattr(family, "default_init", BUILD_DEFAULTS["init"])
+        assert isinstance(network, torch.nn.Module) and expected in ("default", "glorot")
+    assert set(BUILD_DEFAULTS) | {"cpu_tricks"} == set(TRANSFORMS)
+    assert BUILD_DEFAULTS["spectral_norm"] is False

@@ -5,9 +5,11 @@ import math
 
 import pytest
 import torch
+from hydra.errors import InstantiationException
 from torch import nn
 
 from ganlab.nets import dcgan28, dcgan64, mlp
+from ganlab.nets.build import TRANSFORMS, built, transformed
 
 CONVS = (nn.Conv2d, nn.ConvTranspose2d)
 WEIGHTED = (*CONVS, nn.Linear)
@@ -23,10 +25,12 @@ FAMILIES = {
 
 
 def networks(family: str, **options) -> tuple[nn.Module, nn.Module]:
+    """The family's pair with `options`; `init` is applied as ganlab builds it."""
     module, shape, g_kwargs, d_kwargs = FAMILIES[family]
+    build = {key: options.pop(key) for key in TRANSFORMS if key in options}
     torch.manual_seed(0)
-    generator = module.Generator(100, shape, **g_kwargs, **options)
-    discriminator = module.Discriminator(shape, **d_kwargs, **options)
+    generator = transformed(module.Generator(100, shape, **g_kwargs, **options), build)
+    discriminator = transformed(module.Discriminator(shape, **d_kwargs, **options), build)
     return generator, discriminator
 
 
@@ -84,7 +88,8 @@ def test_glorot_init_is_keras_uniform_with_zero_biases(family):
 
 
 def test_glorot_init_gives_a_label_embedding_keras_uniform_range():
-    generator = dcgan28.Generator(8, (1, 28, 28), 10, label_mode="embedding", init="glorot")
+    generator = dcgan28.Generator(8, (1, 28, 28), 10, label_mode="embedding")
+    transformed(generator, {"init": "glorot"})
     table = generator.labels.embedding.weight.detach()
     assert table.abs().max().item() <= 0.05
     assert table.std().item() == pytest.approx(0.05 / math.sqrt(3), rel=0.3)
@@ -207,5 +212,6 @@ def test_discriminator_dropout(family):
 @pytest.mark.parametrize("family", FAMILIES)
 def test_bad_options_are_value_errors(family, options, message):
     module, shape, _, _ = FAMILIES[family]
-    with pytest.raises(ValueError, match=message):
-        module.Generator(8, shape, **options)
+    target = f"{module.__name__}.Generator"
+    with pytest.raises((ValueError, InstantiationException), match=message):
+        built({"_target_": target, **options}, latent_dim=8, image_shape=shape)

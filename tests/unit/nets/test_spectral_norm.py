@@ -11,6 +11,7 @@ from torch import nn
 from torch.nn.utils import parametrize
 
 from ganlab.nets import dcgan28, dcgan64, mlp, three_conv28
+from ganlab.nets.build import transformed
 from ganlab.nets.export import SAVERS, example_inputs, standalone_generator
 from ganlab.nets.spectral import NORMALISED
 
@@ -32,9 +33,10 @@ def pair(family: str, num_classes: int = 0, **options) -> tuple[nn.Module, nn.Mo
     g_sizes = MLP_WIDTHS["generator"] if family == "mlp" else sizes
     d_sizes = MLP_WIDTHS["discriminator"] if family == "mlp" else sizes
     torch.manual_seed(0)
-    generator = module.Generator(8, shape, num_classes=num_classes, **g_sizes, **options)
-    discriminator = module.Discriminator(shape, num_classes=num_classes, **d_sizes, **options)
-    return generator, discriminator
+    generator = module.Generator(8, shape, num_classes=num_classes, **g_sizes)
+    generator = transformed(generator, options)
+    discriminator = module.Discriminator(shape, num_classes=num_classes, **d_sizes)
+    return generator, transformed(discriminator, options)
 
 
 def weighted(network: nn.Module) -> list[nn.Module]:
@@ -111,7 +113,8 @@ def test_not_a_boolean_is_refused():
 def test_compiled_discriminator_matches_eager_and_keeps_iterating():
     # aot_eager: AOTAutograd without a C++ toolchain (inductor measured equal to 1e-7)
     torch.manual_seed(0)
-    eager = mlp.Discriminator((1, 8, 8), hidden=(32, 16), dropout=0.0, spectral_norm=True)
+    eager = mlp.Discriminator((1, 8, 8), hidden=(32, 16), dropout=0.0)
+    transformed(eager, {"spectral_norm": True})
     compiled = copy.deepcopy(eager)
     compiled.compile(backend="aot_eager")
     images = torch.randn(4, 1, 8, 8)

@@ -5,6 +5,7 @@ import pytest
 import torch
 from torch import nn
 
+from ganlab.nets.build import transformed
 from ganlab.nets.three_conv28 import Discriminator, Generator
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -33,7 +34,8 @@ def test_a_size_it_cannot_build_names_the_sizes_it_can():
 
 
 def test_options_reach_the_layers():
-    generator = Generator(8, (1, 28, 28), activation="relu", norm="none", bias=False, init="dcgan")
+    generator = Generator(8, (1, 28, 28), activation="relu", norm="none", bias=False)
+    transformed(generator, {"init": "dcgan"})
     assert not any(isinstance(m, nn.BatchNorm2d) for m in generator.modules())
     assert any(isinstance(m, nn.ReLU) for m in generator.modules())
     layers = [m for m in generator.modules() if isinstance(m, (nn.Linear, nn.ConvTranspose2d))]
