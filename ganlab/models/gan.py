@@ -56,6 +56,15 @@ GRID_COLUMNS = 8
 Metrics = dict[str, torch.Tensor]
 
 
+def mean_over(updates: list[Metrics]) -> Metrics:
+    """Each metric's mean over a step's discriminator updates (one update: itself)."""
+    if len(updates) == 1:
+        return updates[0]
+    names = dict.fromkeys(name for update in updates for name in update)  # clipping: + last
+    values = {name: [update[name] for update in updates if name in update] for name in names}
+    return {name: v[0] if len(v) == 1 else torch.stack(v).mean() for name, v in values.items()}
+
+
 def plain(value: Any) -> Any:
     """OmegaConf containers → plain Python, so hyper-parameters load with weights_only."""
     return OmegaConf.to_container(value, resolve=True) if OmegaConf.is_config(value) else value
@@ -253,36 +262,27 @@ class GAN(LightningModule, Declared):
     def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
         """`n_critic` discriminator updates, then one generator update."""
         opt_g, opt_d = self.optimizers()
-        images, labels = batch
-        if images.shape[0] < self.n_critic:
-            raise UsageError(
-                f"a training batch of {images.shape[0]} images cannot feed {self.n_critic} "
-                f"discriminator updates (n_critic={self.n_critic})"
-            )
-        n = self.n_critic
-        reals = list(zip(images.tensor_split(n), labels.tensor_split(n), strict=True))
-        if self.hparams["update"] == "simultaneous":  # (.update is dict.update)
-            self.log_step(self.simultaneous_step(opt_g, opt_d, *reals[0]))
-            return
-        history: dict[str, list[torch.Tensor]] = {}
-        for index, (real, y) in enumerate(reals):
-            y, last = self.seen(y), index == len(reals) - 1
-            with torch.set_grad_enabled(last and self.reuse_fakes):  # reused: keep the graph
-                fake = self.generator(self.noise(real), y)
+        reals = self.real_batches(*batch)
+        if self.hparams["update"] == "simultaneous":  # (hparams.update is dict.update)
+            return self.log_step(self.simultaneous_step(opt_g, opt_d, *reals[0]))
+        # 1. the discriminator: one update per real batch, each against fresh fakes
+        updates = []
+        for index, (real, labels) in enumerate(reals):
+            last = index == len(reals) - 1
+            with torch.set_grad_enabled(last and self.reuse_fakes):  # the G update reuses them
+                fake = self.generator(self.noise(real), labels)
             with self.toggled_optimizer(opt_d):
-                for name, value in self.discriminator_update(opt_d, real, fake, y, last).items():
-                    history.setdefault(name, []).append(value)
-        real, y = reals[-1][0], self.seen(reals[-1][1])
+                updates.append(self.discriminator_update(opt_d, real, fake, labels, last))
+        # 2. the generator: one update against the updated discriminator
         with self.toggled_optimizer(opt_g):
             if not self.reuse_fakes:
-                fake = self.generator(self.noise(real), y)
-            g_loss = self.objective.generator(self.discriminate(fake, y))
+                fake = self.generator(self.noise(real), labels)
+            g_loss = self.objective.generator(self.discriminate(fake, labels))
             opt_g.zero_grad(set_to_none=True)
             self.manual_backward(g_loss)
             norms = self.gradient_norms("g")
-            self.step_generator(opt_g)
-        means = {k: v[0] if len(v) == 1 else torch.stack(v).mean() for k, v in history.items()}
-        self.log_step(means | norms | {"g_loss": g_loss.detach()})
+            self.step_generator(opt_g)  # through Lightning: one global_step
+        self.log_step(mean_over(updates) | norms | {"g_loss": g_loss.detach()})
 
     def discriminator_update(
         self,
@@ -312,7 +312,6 @@ class GAN(LightningModule, Declared):
         """Both losses from one forward pass (the TensorFlow tutorial's two gradient tapes).
         The discriminator sees the fakes as a leaf, so each backward reaches one network
         (what DDP expects): the generator's gradient is the leaf's, carried back through it."""
-        labels = self.seen(labels)
         fake = self.generator(self.noise(real), labels)
         leaf = fake.detach().requires_grad_(True)
         real_logits, fake_logits = self.discriminate(real, labels), self.discriminate(leaf, labels)
@@ -417,9 +416,19 @@ class GAN(LightningModule, Declared):
     def noise(self, like: torch.Tensor) -> torch.Tensor:
         return torch.randn(like.shape[0], self.latent_dim, device=like.device, dtype=like.dtype)
 
-    def seen(self, labels: torch.Tensor) -> torch.Tensor | None:
-        """The labels the networks see: the batch's in a conditional run, else None."""
-        return labels if self.conditional else None
+    def real_batches(
+        self, images: torch.Tensor, labels: torch.Tensor
+    ) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
+        """The loader's batch cut into `n_critic` (images, labels the networks see): the
+        batch's labels in a conditional run, else None."""
+        n = self.n_critic
+        if images.shape[0] < n:
+            raise UsageError(
+                f"a training batch of {images.shape[0]} images cannot feed {n} "
+                f"discriminator updates (n_critic={n})"
+            )
+        shown = labels.tensor_split(n) if self.conditional else [None] * n
+        return list(zip(images.tensor_split(n), shown, strict=True))
 
     def log_step(self, metrics: Metrics) -> None:
         """The step's metrics stay tensors: `step_metrics` (what the divergence guard and the
