@@ -13,7 +13,6 @@ loss (`self.objective`) but not `training_step`.
 """
 
 import inspect
-import logging
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -37,13 +36,11 @@ from ganlab.losses import (
     random_interpolates,
 )
 from ganlab.models import ema as averaging
-from ganlab.models.augment import POLICIES, augmentation_of, is_policy
 from ganlab.models.optimizers import build_optimizers, class_options, stored
+from ganlab.nets.augment import POLICIES, augmentation_of, is_policy
 from ganlab.nets.build import build_pair
 from ganlab.run.values import Declared, Rule, at_least, choice, in_unit_interval, positive
-from ganlab.sampling.latents import GRID_MAX_CLASSES, class_rows
-
-log = logging.getLogger(__name__)
+from ganlab.sampling.latents import GRID_COLUMNS, grid_inputs
 
 PENALTIES = ("none", *GRADIENT_PENALTIES, "weight_clipping")
 LAZY_PENALTIES = ("r1",)
@@ -51,8 +48,6 @@ LAZY_PENALTIES = ("r1",)
 UPDATES = ("alternating", "simultaneous")
 GENERATOR_NOISE = ("reused", "fresh")
 LABEL_TRICKS = ("label_smoothing", "label_noise", "label_flip")
-GRID_COLUMNS = 8
-"""Images per row of the epoch sample grid; a conditional grid has one such row per class."""
 Metrics = dict[str, torch.Tensor]
 
 
@@ -209,17 +204,9 @@ class GAN(LightningModule, Declared):
         self.sample_with_ema = True
         """Whether `generate` draws from the averaged generator when there is one."""
         self.grid_columns = GRID_COLUMNS
-        if conditional:
-            fixed_noise, fixed_labels = class_rows(num_classes, GRID_COLUMNS, latent_dim)
-            if num_classes > GRID_MAX_CLASSES:
-                log.info(
-                    "the epoch sample grids show the first %d of the %d classes, one row each",
-                    GRID_MAX_CLASSES,
-                    num_classes,
-                )
-        else:
-            fixed_noise = torch.randn(sample_count, latent_dim)
-            fixed_labels = torch.zeros(0, dtype=torch.long)
+        fixed_noise, fixed_labels = grid_inputs(
+            latent_dim, sample_count, num_classes if conditional else 0
+        )
         self.register_buffer("fixed_noise", fixed_noise)
         self.register_buffer("fixed_labels", fixed_labels)
         self.step_metrics: Metrics = {}

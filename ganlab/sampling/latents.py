@@ -4,12 +4,14 @@ Latent vectors are drawn on the CPU from a seeded generator, so a seed gives the
 on any device and for any batch size.
 """
 
+import logging
 from collections.abc import Sequence
 
 import torch
 
 from ganlab.errors import UsageError
 
+log = logging.getLogger(__name__)
 ALL = "all"
 GRID_MAX_CLASSES = 10
 """A class grid shows at most this many classes (the first ones), one row each."""
@@ -39,6 +41,27 @@ def class_rows(
     rows = min(num_classes, max_classes)
     noise = torch.randn(per_class, latent_dim, generator=generator).repeat(rows, 1)
     return noise, torch.arange(rows).repeat_interleave(per_class)
+
+
+GRID_COLUMNS = 8
+"""Images per row of the epoch sample grid; a conditional grid has one such row per class."""
+
+
+def grid_inputs(
+    latent_dim: int, sample_count: int, num_classes: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The epoch grids' fixed latents and labels (the global generator's draws): `sample_count`
+    latents and no labels, or with classes one row of `GRID_COLUMNS` per class (the first
+    `GRID_MAX_CLASSES`), the same latents in every row."""
+    if num_classes:
+        if num_classes > GRID_MAX_CLASSES:
+            log.info(
+                "the epoch sample grids show the first %d of the %d classes, one row each",
+                GRID_MAX_CLASSES,
+                num_classes,
+            )
+        return class_rows(num_classes, GRID_COLUMNS, latent_dim)
+    return torch.randn(sample_count, latent_dim), torch.zeros(0, dtype=torch.long)
 
 
 def condition_classes(model) -> int:

@@ -7,7 +7,7 @@ from torch.nn.utils import parametrize
 from torch.utils.data import DataLoader
 
 from ganlab.models import DCGAN, GAN, WGAN
-from ganlab.models.augment import DiffAugment
+from ganlab.nets.augment import DiffAugment
 from ganlab.run.checkpoint import load_module, read_checkpoint
 from tests.helpers import TINY, quiet_trainer
 from tests.helpers.checkpoints import train_run

@@ -47,7 +47,7 @@ def test_conditional_grid_has_one_row_per_class_with_the_same_noise():
 
 
 def test_more_than_ten_classes_show_the_first_ten_and_log_the_count(caplog):
-    with caplog.at_level(logging.INFO, logger="ganlab.models.gan"):
+    with caplog.at_level(logging.INFO, logger="ganlab.sampling.latents"):
         conditional = model(50)
     assert conditional.fixed_labels.max() == 9
     assert len(conditional.fixed_labels) == 10 * conditional.grid_columns

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 
 from ganlab.errors import UsageError
 from ganlab.models import DCGAN
-from ganlab.models.augment import (
+from ganlab.nets.augment import (
     POLICIES,
     DiffAugment,
     augmentation_of,
