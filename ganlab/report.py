@@ -27,9 +27,19 @@ from ganlab.reporting.runs import (
 )
 from ganlab.reporting.seeds import SEED, markdown_seed_table, seed_groups, seed_rows
 from ganlab.reporting.table import markdown_table, metric_names, table_rows, write_csv
-from ganlab.run.atomic import write_text_atomically
+from ganlab.run.atomic import check_replaceable, record_written, write_text_atomically
 from ganlab.run.cli import run_reporting_errors
 from ganlab.run.record import COMPLETED
+
+OUTPUTS = (
+    "report.md",
+    "report.csv",
+    "report_seeds.csv",
+    "report_metrics.png",
+    "report_losses.png",
+    "report_samples.png",
+)
+"""What a report writes; it replaces only its own earlier ones."""
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -60,6 +70,7 @@ def report(args: argparse.Namespace) -> str:
         raise UsageError(f"{sweep_dir} is not a folder: give the sweep folder printed by -m")
     if not 0 <= args.smoothing < 1:
         raise UsageError(f"--smoothing must be in [0, 1), got {args.smoothing}")
+    check_replaceable(sweep_dir, OUTPUTS, "ganlab.report")
     runs, unreadable = find_runs(sweep_dir)
     for run in unreadable:
         print(f"ganlab.report: left out run {run.name}: {run.reason}", file=sys.stderr)
@@ -107,6 +118,7 @@ def report(args: argparse.Namespace) -> str:
         "",
     ]
     write_text_atomically(sweep_dir / "report.md", "\n".join(lines), "report")
+    record_written(sweep_dir, [name for name in OUTPUTS if (sweep_dir / name).is_file()])
     return table
 
 

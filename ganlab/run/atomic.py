@@ -13,9 +13,11 @@ moment leaves the previous checkpoint intact; a failed write also says so in one
 """
 
 import contextlib
+import hashlib
+import json
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -24,7 +26,7 @@ from fsspec.implementations.local import LocalFileSystem
 from lightning.fabric.utilities.cloud_io import get_filesystem
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
-from ganlab.errors import GanlabError, one_line
+from ganlab.errors import GanlabError, UsageError, one_line
 
 TEMP_SUFFIX = ".tmp"
 
@@ -153,3 +155,43 @@ class AtomicCheckpointIO(TorchCheckpointIO):
             super().save_checkpoint(checkpoint, path, storage_options)
             return
         atomic_torch_save(checkpoint, path)
+
+
+WRITTEN = ".ganlab-written.json"
+"""Per folder: the files ganlab's reporting commands wrote there, with their SHA-256, so that
+a later run replaces its own output and nothing else."""
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def written_here(folder: Path) -> dict[str, str]:
+    try:
+        written = json.loads((folder / WRITTEN).read_text())
+    except (OSError, ValueError):
+        return {}
+    return written if isinstance(written, dict) else {}
+
+
+def check_replaceable(folder: Path, names: Iterable[str], command: str) -> None:
+    """Refuse, before anything is written, to replace a file ganlab did not write (or that
+    changed since): one `UsageError` naming them."""
+    written = written_here(folder)
+    foreign = [
+        name
+        for name in names
+        if (folder / name).exists()
+        and (not (folder / name).is_file() or written.get(name) != digest(folder / name))
+    ]
+    if foreign:
+        raise UsageError(
+            f"{command} would replace {', '.join(foreign)} in {folder}, which ganlab did not "
+            f"write (or which changed since): move them away, then run again"
+        )
+
+
+def record_written(folder: Path, names: Iterable[str]) -> None:
+    """Note the files just written, so the next run may replace them."""
+    written = written_here(folder) | {name: digest(folder / name) for name in names}
+    write_text_atomically(folder / WRITTEN, json.dumps(written, indent=1), "record of outputs")

@@ -7,7 +7,10 @@ composed and before the folder is touched. It refuses
 
 - a folder that cannot be created or written;
 - a folder another live run holds (`ganlab.run.lock`: the guard takes the folder's lock first);
-- a new run in a folder that already holds something (a finished run, or one with
+- a folder that holds anything and is not ganlab's: ganlab marks each run folder it creates
+  (or finds empty) with `MARKER`, and writes into no other, whatever it holds (another
+  project's `.hydra/` and `train.log` included; a `ckpt_path` inside it changes nothing);
+- a new run in a ganlab folder that already holds a run (a finished one, or one with
   checkpoints): only a run that continues it (`resume=true`, or a `ckpt_path` inside it) may
   use it. A run that failed before its first checkpoint is the exception: a new run (or
   `resume=true`, which starts fresh on a folder without checkpoints) replaces its leftovers
@@ -15,6 +18,9 @@ composed and before the folder is touched. It refuses
 - `resume=true` on a folder with checkpoints but no `checkpoints/last.ckpt`;
 - a checkpoint to continue that names code outside the trusted prefixes
   (`ganlab.run.checkpoint`): refused before Hydra writes anything.
+
+The guard fails closed: an unexpected error while checking refuses the run with one line
+(Hydra would turn an exception of a callback into a warning and run anyway).
 
 A run continuing a checkpoint that already reached `trainer.max_steps` (or `max_epochs`) says
 so and exits 0 with nothing written.
@@ -40,13 +46,16 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from ganlab.errors import GanlabError, UsageError
+from ganlab.errors import GanlabError, UsageError, one_line
 from ganlab.run import lock
 from ganlab.run.checkpoint import read_checkpoint
 from ganlab.run.cli import exit_with
 from ganlab.run.record import COMPLETED, RECORD_FILE, read_record
 from ganlab.run.resume import CHECKPOINTS, checkpoint_to_resume, holds_checkpoints
 
+MARKER = ".ganlab-run"
+"""The file that makes a folder ganlab's: written by the guard into a folder it creates or
+finds empty, before anything else is."""
 HYDRA_FILES = ("config.yaml", "hydra.yaml", "overrides.yaml")
 LOGGER_FOLDERS = ("tensorboard", "csv")
 LOGGER_FILES = ("events.out.tfevents.*", "hparams.yaml", "metrics.csv")
@@ -76,6 +85,7 @@ class FolderBefore:
     log_name: str
     hydra_files: dict[str, bytes] = field(default_factory=dict)
     log_size: int | None = None
+    marked: bool = True
 
 
 before_this_run: FolderBefore | None = None
@@ -107,10 +117,29 @@ def is_inside(path: str | None, folder: Path) -> bool:
 
 
 def held_entries(folder: Path) -> list[str]:
-    """What the folder holds, less the run lock."""
+    """What the folder holds, less the run lock and ganlab's marker."""
     if not folder.is_dir():
         return []
-    return sorted(p.name for p in folder.iterdir() if not p.name.startswith(lock.LOCK_FILE))
+    return sorted(
+        p.name for p in folder.iterdir() if not p.name.startswith((lock.LOCK_FILE, MARKER))
+    )
+
+
+def is_ganlab_folder(folder: Path) -> bool:
+    return (folder / MARKER).is_file()
+
+
+def check_owned(folder: Path) -> list[str]:
+    """What the folder holds; refused unless it is empty or ganlab's."""
+    held = held_entries(folder)
+    if held and not is_ganlab_folder(folder):
+        raise UsageError(
+            f"the run folder {folder} holds files ganlab did not make ({', '.join(held[:4])}"
+            f"{', …' if len(held) > 4 else ''}): ganlab writes only into folders it created; "
+            f"choose another hydra.run.dir (leave it unset for a fresh timestamped one), and "
+            f"to continue a checkpoint from there give ckpt_path=PATH"
+        )
+    return held
 
 
 def failed_before_first_checkpoint(folder: Path, hydra_subdir: str | None, log_name: str) -> bool:
@@ -185,9 +214,10 @@ def check_run_folder(
     checkpoint = checkpoint_to_resume(resume, ckpt_path, folder)
     if checkpoint is not None:
         check_not_finished(checkpoint, read_checkpoint(checkpoint, trusted_prefixes), limits)
-    continuing = checkpoint is not None and (resume or is_inside(ckpt_path, folder))
-    held = held_entries(folder)
-    if continuing or not held:
+    held = check_owned(folder)
+    if not held:
+        return False
+    if checkpoint is not None and (resume or is_inside(ckpt_path, folder)):
         return False
     if failed_before_first_checkpoint(folder, hydra_subdir, log_name):
         return True
@@ -254,6 +284,7 @@ class RunFolderGuard(Callback):
         held_lock = None
         try:
             check_writable(folder)
+            check_owned(folder)  # before the lock file goes in
             held_lock = lock.acquire(folder)
             limits = Limits(
                 OmegaConf.select(config, "trainer.max_steps"),
@@ -268,7 +299,7 @@ class RunFolderGuard(Callback):
                 hydra_subdir,
                 log_name,
             )
-        except GanlabError as error:
+        except Exception as error:  # fail closed: any error refuses the run
             if held_lock is not None:
                 lock.release(held_lock)
             if not existed and folder.is_dir() and not any(folder.iterdir()):
@@ -276,7 +307,16 @@ class RunFolderGuard(Callback):
             if isinstance(error, AlreadyFinished):
                 print(f"ganlab: note: {error}", file=sys.stderr)
                 sys.exit(0)
+            if not isinstance(error, GanlabError):
+                error = GanlabError(
+                    f"cannot check the run folder {folder} ({type(error).__name__}: "
+                    f"{one_line(error)[:200]}): nothing was written; fix that, or choose "
+                    f"another hydra.run.dir"
+                )
             exit_with(error)
+        marked = is_ganlab_folder(folder)
+        if not marked:
+            (folder / MARKER).write_text("a ganlab run folder: ganlab writes only here\n")
         if failed_run:
             removed = replace_leftovers(folder, hydra_subdir, log_name)
             print(
@@ -285,7 +325,7 @@ class RunFolderGuard(Callback):
                 file=sys.stderr,
             )
         before_this_run = snapshot(folder, hydra_subdir, log_name)
-        before_this_run.existed = existed
+        before_this_run.existed, before_this_run.marked = existed, marked
 
     def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
         release_run_lock()
@@ -334,5 +374,7 @@ def undo_run_folder() -> None:
         log.unlink(missing_ok=True)
     elif log.is_file():
         os.truncate(log, before.log_size)
+    if not before.marked:
+        (folder / MARKER).unlink(missing_ok=True)
     if not before.existed and folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()

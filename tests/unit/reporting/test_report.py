@@ -67,6 +67,17 @@ def test_report_writes_table_csv_and_figures(sweep_dir, capsys):
         assert (sweep_dir / name).stat().st_size > 5000, name
 
 
+def test_report_replaces_its_own_files_and_no_one_elses(sweep_dir, capsys):
+    main([str(sweep_dir)])
+    main([str(sweep_dir)])  # its own report: replaced
+    (sweep_dir / "report.csv").write_text("my own table")
+    with pytest.raises(SystemExit) as stopped:
+        main([str(sweep_dir)])
+    assert stopped.value.code == 2
+    assert "would replace report.csv" in capsys.readouterr().err
+    assert (sweep_dir / "report.csv").read_text() == "my own table"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -9,7 +9,10 @@ import socket
 import subprocess
 from pathlib import Path
 
-from ganlab.run.folder import check_sweep_folder
+import pytest
+
+from ganlab.run import folder as folder_module
+from ganlab.run.folder import MARKER, check_sweep_folder
 from ganlab.run.lock import LOCK_FILE
 from tests.helpers import TINY
 from tests.helpers.inprocess import SMALL, train_in_process
@@ -137,3 +140,58 @@ def test_a_sweep_may_continue_its_runs_or_share_a_folder_with_other_things(tmp_p
     (others / "optuna.db").write_bytes(b"")
     check_sweep_folder(others, resume=False)
     check_sweep_folder(tmp_path / "new", resume=False)
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("left", ["train.log", ".hydra/config.yaml", "notes.txt"])
+def test_a_folder_ganlab_did_not_make_is_refused_whatever_it_holds(
+    mnist_root, tmp_path, capsys, left
+):
+    """Another Hydra project's output looks like a failed ganlab run: it is not one."""
+    run_dir = tmp_path / "theirs"
+    (run_dir / left).parent.mkdir(parents=True, exist_ok=True)
+    (run_dir / left).write_text("not ganlab's")
+    before = contents(run_dir)
+    for extra in ((), ("resume=true",)):
+        result = train_in_process(*args(mnist_root, run_dir, *extra), capsys=capsys)
+        assert result.returncode == 2
+        assert "holds files ganlab did not make" in result.stderr
+        assert contents(run_dir) == before
+
+
+def test_a_checkpoint_inside_a_foreign_folder_does_not_hand_it_over(mnist_root, tmp_path, capsys):
+    source = tmp_path / "source"
+    assert train_in_process(*args(mnist_root, source)).returncode == 0
+    theirs = tmp_path / "theirs"
+    (theirs / "checkpoints").mkdir(parents=True)
+    checkpoint = theirs / "checkpoints" / "last.ckpt"
+    checkpoint.write_bytes((source / "checkpoints" / "last.ckpt").read_bytes())
+    before = contents(theirs)
+    run = args(mnist_root, theirs, f"ckpt_path={checkpoint}", "trainer.max_steps=3")
+    result = train_in_process(*run, capsys=capsys)
+    assert result.returncode == 2 and "holds files ganlab did not make" in result.stderr
+    assert contents(theirs) == before
+
+
+def test_a_guard_that_fails_unexpectedly_refuses_the_run(mnist_root, tmp_path, capsys, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("disk said no")
+
+    monkeypatch.setattr(folder_module, "check_run_folder", broken)
+    run_dir = tmp_path / "run"
+    result = train_in_process(*args(mnist_root, run_dir), capsys=capsys)
+    assert result.returncode == 1
+    assert "cannot check the run folder" in result.stderr and "disk said no" in result.stderr
+    assert not run_dir.exists()
+
+
+def test_ganlab_marks_the_folders_it_makes_and_an_undone_run_leaves_none(mnist_root, tmp_path):
+    run_dir = tmp_path / "run"
+    assert train_in_process(*args(mnist_root, run_dir)).returncode == 0
+    assert (run_dir / MARKER).is_file()
+    refused = tmp_path / "refused"
+    assert train_in_process(*args(mnist_root, refused, "data.batch_size=100000")).returncode == 2
+    assert not refused.exists()
