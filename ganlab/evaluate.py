@@ -6,7 +6,9 @@ checkpoint's data module unless `real=` / `data.*` say otherwise), prints a tabl
 the protocol (`protocol=standard` or `lucic2018`: counts, real images, features, resize).
 """
 
+import inspect
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,7 @@ from ganlab.run.cli import run_reporting_errors
 from ganlab.run.config import CONF_DIR
 from ganlab.run.paths import evaluation_folder, overwrite_option, run_folder
 from ganlab.run.rules import check_seed
+from ganlab.run.trust import resolve
 from ganlab.sampling.files import load_npz, save_grid
 from ganlab.sampling.latents import balanced_labels, latent_vectors
 from ganlab.sampling.render import render, resolve_device
@@ -89,7 +92,10 @@ def protocol_splits(cfg: DictConfig, arguments: dict[str, Any]) -> dict[str, Any
 
 
 def data_preset(name: str) -> DictConfig:
-    """`conf/data/<name>.yaml`, composed (inside or outside a running Hydra app)."""
+    """`conf/data/<name>.yaml`, composed (inside or outside a running Hydra app); a name is a
+    preset's, never a path out of the presets."""
+    if not re.fullmatch(r"[A-Za-z0-9_]+", str(name)):
+        raise MissingConfigException(f"real={name} is not a preset name", f"data/{name}")
     if GlobalHydra.instance().is_initialized():
         return compose(config_name=f"data/{name}").data
     with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
@@ -116,7 +122,11 @@ def real_datamodule_config(
             f"{ckpt} does not record its data module: name the real data with real=<data "
             "preset> (e.g. real=mnist) and data.root=…"
         )
+    # a file never decides whether ganlab downloads (which writes into the data root): the
+    # checkpoint's root is only read from, and data.download=true asks for a download here
     arguments = dict(checkpoint.get("datamodule_hyper_parameters") or {})
+    if "download" in inspect.signature(resolve(target)).parameters:
+        arguments["download"] = False
     return {
         "_target_": target,
         **arguments,

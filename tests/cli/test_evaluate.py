@@ -256,3 +256,30 @@ def test_a_null_data_override_clears_the_checkpoints_argument(overrides, limit):
     }
     config = real_datamodule_config(cfg, "last.ckpt", checkpoint)
     assert (config["root"], config["splits"], config["limit"]) == ("/d", ["test"], limit)
+
+
+def test_a_checkpoints_data_settings_never_start_a_download(dcgan_run, tmp_path):
+    """The file says download=true into a root that does not exist: evaluate reads, never
+    writes there; the data's location and a download are this run's to decide."""
+    checkpoint = torch.load(dcgan_run / "checkpoints" / "last.ckpt", weights_only=True)
+    elsewhere = tmp_path / "not" / "here"
+    checkpoint["datamodule_hyper_parameters"].update(root=str(elsewhere), download=True)
+    path = tmp_path / "moved.ckpt"
+    torch.save(checkpoint, path)
+    config = real_datamodule_config(compose_evaluate(f"ckpt={path}"), str(path), checkpoint)
+    assert config["download"] is False
+    with pytest.raises(UsageError, match="MNIST files not found"):
+        evaluate_in_process(f"ckpt={path}", *SMALL, NO_INCEPTION)
+    assert not (tmp_path / "not").exists()
+
+
+@pytest.mark.parametrize("name", ["../train", "data/../../x", "/etc/passwd"])
+def test_a_real_preset_is_a_name_never_a_path(dcgan_run, name):
+    ckpt = dcgan_run / "checkpoints" / "last.ckpt"
+    with pytest.raises(UsageError, match="is neither a data preset"):
+        evaluate_in_process(f"ckpt={ckpt}", f"real={name}", *SMALL, NO_INCEPTION)
+
+
+def compose_evaluate(*overrides):
+    with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
+        return compose("evaluate", overrides=list(overrides))
