@@ -14,7 +14,8 @@ loss (`self.objective`) but not `training_step`.
 
 import inspect
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -39,6 +40,7 @@ from ganlab.models import ema as averaging
 from ganlab.models.optimizers import build_optimizers, class_options, stored
 from ganlab.nets.augment import POLICIES, augmentation_of, is_policy
 from ganlab.nets.build import build_pair
+from ganlab.run.checkpoint import module_from_checkpoint, read_checkpoint
 from ganlab.run.values import Declared, Rule, at_least, choice, in_unit_interval, positive
 from ganlab.sampling.latents import GRID_COLUMNS, grid_inputs
 
@@ -222,6 +224,26 @@ class GAN(LightningModule, Declared):
                 f"(self.objective, an AdversarialLoss) and options; GAN owns the step so that "
                 f"global_step counts generator updates"
             )
+
+    @classmethod
+    def load_from_checkpoint(  # type: ignore[override]
+        cls,
+        checkpoint_path: str | Path,
+        map_location: Any = None,
+        trusted_prefixes: Sequence[str] = (),
+        **hparams_overrides: Any,
+    ) -> "GAN":
+        """Lightning's documented door, through ganlab's one reader: the file is data (weights
+        only, named classes trusted, checksums, finite weights; `ganlab.run.checkpoint`)."""
+        checkpoint = read_checkpoint(checkpoint_path, trusted_prefixes)
+        checkpoint["hyper_parameters"] = {**checkpoint["hyper_parameters"], **hparams_overrides}
+        module = module_from_checkpoint(checkpoint)
+        if not isinstance(module, cls):
+            raise UsageError(
+                f"{checkpoint_path} holds a {type(module).__name__}, not a {cls.__name__}: load "
+                f"it with {type(module).__name__}.load_from_checkpoint (or GAN's)"
+            )
+        return module.to(map_location) if map_location is not None else module
 
     @classmethod
     def upgraded_hyper_parameters(cls, saved: Mapping[str, Any]) -> dict[str, Any]:

@@ -60,13 +60,48 @@ def read_checkpoint(path: str | Path, trusted_prefixes: Iterable[str] | None = (
             f"checkpoint {path} does not exist: give a .ckpt written by ganlab.train, e.g. "
             f"ckpt_path=outputs/train/runs/<run>/checkpoints/last.ckpt"
         )
+    check_records(path)
     try:
         checkpoint = torch_load(path)
     except Exception as error:
         raise unreadable(path, error) from None
     check_layout(path, checkpoint)
     check_trusted(path, checkpoint, prefixes)
+    check_weights(path, checkpoint)
     return checkpoint
+
+
+def check_records(path: Path) -> None:
+    """Every record of torch's zip format matches its CRC-32 (bit rot, a truncated copy)."""
+    if not zipfile.is_zipfile(path):
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            damaged = archive.testzip()
+    except (OSError, zipfile.BadZipFile, EOFError, ValueError) as error:
+        damaged = f"({type(error).__name__}: {one_line(error)[:120]})"
+    if damaged is not None:
+        raise UsageError(
+            f"{path} is damaged: its record {damaged} does not match its checksum; give an "
+            f"intact copy of the checkpoint"
+        )
+
+
+def check_weights(path: Path, checkpoint: dict) -> None:
+    """Every weight is readable and finite (a diverged or damaged file draws NaN images)."""
+    for name, tensor in checkpoint["state_dict"].items():
+        try:
+            finite = not tensor.is_floating_point() or bool(torch.isfinite(tensor).all())
+        except RuntimeError as error:  # a record shorter than its tensor
+            raise UsageError(
+                f"{path} is damaged: state_dict.{name} cannot be read ({one_line(error)[:120]}); "
+                f"give an intact copy of the checkpoint"
+            ) from None
+        if not finite:
+            raise UsageError(
+                f"{path} holds non-finite weights (state_dict.{name} has NaN or inf): it cannot "
+                f"generate images; give a checkpoint from before the run diverged"
+            )
 
 
 def torch_load(path: Path) -> Any:
@@ -211,10 +246,22 @@ def shown(value: Any, limit: int = 80) -> str:
 
 
 def module_from_checkpoint(checkpoint: dict) -> Any:
-    """Rebuild the trained module from a checkpoint dict read by `read_checkpoint`."""
+    """Rebuild the trained module from a checkpoint dict read by `read_checkpoint`: first on
+    the meta device, where nothing is allocated, so that a file whose hyper-parameters ask for
+    more than its weights hold is refused before any memory is taken."""
     class_path = checkpoint["ganlab"]["module"]
+    cls, hparams = resolve(class_path), checkpoint["hyper_parameters"]
     try:
-        model = resolve(class_path)(**checkpoint["hyper_parameters"])
+        with torch.device("meta"):
+            shapes = {k: tuple(v.shape) for k, v in cls(**hparams).state_dict().items()}
+        saved = {k: tuple(v.shape) for k, v in checkpoint["state_dict"].items()}
+        if shapes != saved:
+            keys = sorted(k for k in shapes.keys() | saved.keys() if shapes.get(k) != saved.get(k))
+            raise ValueError(
+                f"its hyper-parameters build {len(keys)} weight(s) its state_dict does not hold, "
+                f"first {keys[0]}: {shapes.get(keys[0])} built, {saved.get(keys[0])} saved"
+            )
+        model = cls(**hparams)
         model.load_state_dict(checkpoint["state_dict"])
     except (TypeError, ValueError, KeyError, RuntimeError, InstantiationException) as error:
         cause = user_error_of(error)

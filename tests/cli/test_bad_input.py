@@ -26,6 +26,7 @@ from omegaconf import OmegaConf
 from ganlab.errors import UsageError
 from ganlab.run import cli
 from ganlab.run.config import CONF_DIR
+from ganlab.run.folder import MARKER
 from ganlab.run.lock import LOCK_FILE
 from ganlab.run.rules import check_accelerator, check_config
 from ganlab.train import main
@@ -116,6 +117,7 @@ def periodic_only(paths: Paths) -> Path:
     """A run folder whose only checkpoint is a periodic one (no last.ckpt)."""
     run_dir = paths.tmp / "periodic_only"
     (run_dir / "checkpoints").mkdir(parents=True)
+    (run_dir / MARKER).write_text("")  # a ganlab run folder
     (run_dir / "checkpoints" / "epoch_000-step_000002.ckpt").write_bytes(paths.ckpt.read_bytes())
     return run_dir
 

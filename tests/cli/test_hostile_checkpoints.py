@@ -10,6 +10,7 @@ import torch
 
 from ganlab.evaluate import main as evaluate_main
 from ganlab.generate import main as generate_main
+from ganlab.run.folder import MARKER
 from tests.helpers import TINY, run_cli
 from tests.helpers.hostile import (
     HOSTILE,
@@ -31,7 +32,10 @@ def tree(path):
 
 
 def hostile_run(kind, source, folder, marker):
-    """A run folder `folder` whose checkpoints/last.ckpt is hostile in the way `kind` says."""
+    """A ganlab run folder `folder` whose checkpoints/last.ckpt is hostile in the way `kind`
+    says (the file swapped after the run)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / MARKER).write_text("")
     target = folder / "checkpoints" / "last.ckpt"
     if kind == "pickle":
         return pickled_code(target, marker)

@@ -4,6 +4,7 @@ those naming a package the user registered, load."""
 
 import contextlib
 import pickle
+import zipfile
 
 import pytest
 import torch
@@ -11,6 +12,7 @@ from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 from ganlab.errors import UntrustedFileError, UsageError
+from ganlab.models import GAN, WGAN
 from ganlab.models.dcgan import DCGAN
 from ganlab.run import checkpoint as reader
 from ganlab.run.checkpoint import (
@@ -236,3 +238,54 @@ def test_ckpt_is_an_alias_of_ckpt_path(options, expected):
 def test_two_different_checkpoints_are_a_usage_error():
     with pytest.raises(UsageError, match=r"ckpt_path=a\.ckpt and ckpt=b\.ckpt name different"):
         checkpoint_option(OmegaConf.create({"ckpt_path": "a.ckpt", "ckpt": "b.ckpt"}))
+
+
+def test_a_bit_flipped_in_a_weight_is_refused_by_its_checksum(ckpt, tmp_path):
+    data = bytearray(ckpt.read_bytes())
+    with zipfile.ZipFile(ckpt) as archive:
+        record = max(archive.infolist(), key=lambda info: info.file_size)  # the largest weight
+        start = record.header_offset + 30 + len(record.filename.encode()) + len(record.extra)
+    data[start + record.file_size // 2] ^= 0x01
+    damaged = tmp_path / "rot.ckpt"
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(UsageError, match=r"rot\.ckpt is damaged: its record .* checksum"):
+        read_checkpoint(damaged)
+
+
+def test_non_finite_weights_are_refused(ckpt, tmp_path, marker):
+    def diverged(checkpoint, _):
+        weight = next(k for k, v in checkpoint["state_dict"].items() if v.is_floating_point())
+        checkpoint["state_dict"][weight] = torch.full_like(
+            checkpoint["state_dict"][weight], float("nan")
+        )
+
+    path = edited_copy(ckpt, tmp_path / "nan.ckpt", diverged, marker)
+    with pytest.raises(UsageError, match=r"holds non-finite weights \(state_dict\..* NaN or inf\)"):
+        read_checkpoint(path)
+
+
+def test_hyper_parameters_asking_for_more_than_the_file_holds_allocate_nothing(
+    ckpt, tmp_path, marker
+):
+    """A latent size of 10^12 would ask for terabytes: the module is built on the meta device
+    first and compared with the weights the file holds."""
+
+    def huge(checkpoint, _):
+        checkpoint["hyper_parameters"]["latent_dim"] = 10**12
+
+    checkpoint = read_checkpoint(edited_copy(ckpt, tmp_path / "huge.ckpt", huge, marker))
+    with pytest.raises(UsageError, match=r"build \d+ weight\(s\) its state_dict does not hold"):
+        module_from_checkpoint(checkpoint)
+
+
+def test_lightnings_load_from_checkpoint_goes_through_the_one_reader(ckpt, tmp_path, marker):
+    loaded = DCGAN.load_from_checkpoint(ckpt)
+    assert isinstance(loaded, DCGAN) and loaded.hparams.latent_dim > 0
+    assert GAN.load_from_checkpoint(ckpt, diagnostics=False).hparams.diagnostics is False
+    with pytest.raises(UsageError, match="holds a DCGAN, not a WGAN"):
+        WGAN.load_from_checkpoint(ckpt)
+    hostile = next(h for h in HOSTILE if h.id == "trusted_module_then_imported_function")
+    path = edited_copy(ckpt, tmp_path / "hostile.ckpt", hostile.edit, marker)
+    with pytest.raises(UntrustedFileError):
+        DCGAN.load_from_checkpoint(path)
+    assert not marker.exists()
