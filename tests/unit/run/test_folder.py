@@ -5,11 +5,13 @@ sweep does not train over the run folders of an earlier sweep in its folder."""
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 from pathlib import Path
 
 import pytest
+import torch
 
 from ganlab.run import folder as folder_module
 from ganlab.run.folder import MARKER, check_sweep_folder
@@ -195,3 +197,15 @@ def test_ganlab_marks_the_folders_it_makes_and_an_undone_run_leaves_none(mnist_r
     refused = tmp_path / "refused"
     assert train_in_process(*args(mnist_root, refused, "data.batch_size=100000")).returncode == 2
     assert not refused.exists()
+
+
+def test_a_copied_run_folder_resumes_into_its_own_last_checkpoint(mnist_root, tmp_path):
+    original = tmp_path / "original"
+    assert train_in_process(*args(mnist_root, original)).returncode == 0
+    copy = tmp_path / "copy"
+    shutil.copytree(original, copy)
+    resumed = train_in_process(*args(mnist_root, copy, "resume=true", "trainer.max_steps=3"))
+    assert resumed.returncode == 0
+    assert sorted(p.name for p in (copy / "checkpoints").glob("last*")) == ["last.ckpt"]
+    assert torch.load(copy / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 3
+    assert torch.load(original / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 2
