@@ -51,3 +51,12 @@ def test_tf_tutorial_experiment_is_the_tutorial():
     assert cfg.model["update"] == "simultaneous"
     assert (cfg.model.optim.lr, cfg.model.optim.beta1) == (1e-4, 0.9)
     assert cfg.data.batch_size == 256 and cfg.trainer.max_epochs == 50
+
+
+def test_runs_started_in_the_same_second_get_their_own_folders():
+    """The default folder names carry microseconds: two jobs launched together never meet."""
+    with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
+        folders = [
+            compose("train", return_hydra_config=True).hydra.run.dir for _ in range(2)
+        ]
+    assert folders[0] != folders[1] and all(f.startswith("outputs/train/runs/") for f in folders)
