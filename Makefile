@@ -10,7 +10,7 @@ SWEEP ?= smoke
 SWEEP_DIR ?= $(shell ls -td outputs/sweeps/*/*/ outputs/train/multiruns/*/ 2>/dev/null | head -1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install train sweep report presets-gpu presets-mnist test lint format tensorboard bench clean
+.PHONY: help install train sweep report presets-gpu presets-mnist test test-fast lint format tensorboard bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ presets-mnist: $(STAMP) ## every MNIST preset and sweep=rdfia_mnist at full leng
 
 test: $(STAMP) ## run the test suite (offline, CPU, one worker per core; a file stays on one worker, so its module fixtures are built once)
 	$(PY) -m pytest -q -n auto --dist loadfile $(ARGS)
+
+test-fast: $(STAMP) ## the suite without the tests that start processes (CLI, DDP, wheel): while you work
+	$(PY) -m pytest -q -n auto --dist loadfile -m "not slow" $(ARGS)
 
 lint: $(STAMP) ## ruff check and format check
 	$(PY) -m ruff check ganlab tests

@@ -69,3 +69,13 @@ def full_disk(tmp_path: Path):
     `.make_read_only()`; unmounted afterwards."""
     with small_disk(tmp_path / "disk") as disk:
         yield disk
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`slow`: the modules that start processes (the CLI in a fresh interpreter through
+    `run_cli`, DDP's ranks, the wheel's build and install). `make test` runs everything, as CI
+    does; `make test-fast` leaves them out while you work."""
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is not None and ("run_cli" in vars(module) or "subprocess" in vars(module)):
+            item.add_marker(pytest.mark.slow)
