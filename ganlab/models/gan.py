@@ -12,7 +12,6 @@ Lightning's, so `trainer.global_step` counts generator updates and `max_steps`,
 loss (`self.objective`) but not `training_step`.
 """
 
-import inspect
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -244,17 +243,6 @@ class GAN(LightningModule, Declared):
                 f"it with {type(module).__name__}.load_from_checkpoint (or GAN's)"
             )
         return module.to(map_location) if map_location is not None else module
-
-    @classmethod
-    def upgraded_hyper_parameters(cls, saved: Mapping[str, Any]) -> dict[str, Any]:
-        """A checkpoint's hyper-parameters as this version names them: old names renamed
-        (`WGAN.renamed`), options newer than the file at the defaults it was trained with."""
-        defaults: dict[str, Any] = {}
-        for klass in reversed(cls.__mro__[: cls.__mro__.index(GAN) + 1]):
-            parameters = inspect.signature(klass.__init__).parameters.values()
-            defaults |= {p.name: p.default for p in parameters if p.default is not p.empty}
-        renamed = getattr(cls, "renamed", {})
-        return defaults | {renamed.get(key, key): value for key, value in saved.items()}
 
     @property
     def critic(self) -> bool:

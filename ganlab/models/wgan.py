@@ -9,9 +9,6 @@ from ganlab.models.gan import GAN
 
 
 class WGAN(GAN):
-    renamed = {"constraint": "penalty", "gp_weight": "penalty_weight"}
-    """The names checkpoints written before the options were shared held them under."""
-
     def __init__(
         self,
         *,
@@ -23,6 +20,8 @@ class WGAN(GAN):
         gp_weight: float | None = None,
         **options: Any,
     ):
+        """`constraint` and `gp_weight`: the names checkpoints written before the options were
+        shared gave `penalty` and `penalty_weight`."""
         if gp_weight is not None:
             options["penalty_weight"] = gp_weight
         super().__init__(

@@ -20,11 +20,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import torch
 from hydra.utils import get_object
 from lightning.pytorch import LightningDataModule, LightningModule
 from omegaconf import DictConfig
 
-from ganlab.errors import UsageError
+from ganlab.errors import GanlabError, UsageError
 from ganlab.run.checkpoint import read_checkpoint
 
 CHECKPOINTS = "checkpoints"
@@ -149,12 +150,15 @@ def check_same_data(path: Path, checkpoint: dict, datamodule: LightningDataModul
 
 
 def saved_hyper_parameters(checkpoint: dict, model: LightningModule) -> dict:
-    """The checkpoint's hyper-parameters under the names the model takes now: a procedure that
-    renamed or added options says how (`upgraded_hyper_parameters`, see
-    `ganlab.models.gan.GAN`)."""
-    upgrade = getattr(type(model), "upgraded_hyper_parameters", None)
+    """The checkpoint's hyper-parameters as the model's class takes them today: the class
+    rebuilds them (on the meta device: nothing is allocated), so an option renamed since, or
+    newer than the file, reads as what the checkpoint was trained with."""
     saved = checkpoint["hyper_parameters"]
-    return upgrade(saved) if upgrade is not None else saved
+    try:
+        with torch.device("meta"):
+            return dict(type(model)(**saved).hparams)
+    except (TypeError, ValueError, KeyError, GanlabError):
+        return saved  # then the differences name what does not fit
 
 
 def check_resumable(

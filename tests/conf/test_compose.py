@@ -56,7 +56,5 @@ def test_tf_tutorial_experiment_is_the_tutorial():
 def test_runs_started_in_the_same_second_get_their_own_folders():
     """The default folder names carry microseconds: two jobs launched together never meet."""
     with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
-        folders = [
-            compose("train", return_hydra_config=True).hydra.run.dir for _ in range(2)
-        ]
+        folders = [compose("train", return_hydra_config=True).hydra.run.dir for _ in range(2)]
     assert folders[0] != folders[1] and all(f.startswith("outputs/train/runs/") for f in folders)
