@@ -40,14 +40,13 @@ from ganlab.metrics.real_images import (
     split_reference,
 )
 from ganlab.metrics.reference import default_cache_dir, export_statistics
-from ganlab.models.ema import sample_option
 from ganlab.models.gan import GAN
 from ganlab.run import cli
 from ganlab.run.atomic import write_text_atomically
 from ganlab.run.checkpoint import checkpoint_option, module_from_checkpoint, read_checkpoint
 from ganlab.run.cli import run_reporting_errors
 from ganlab.run.config import CONF_DIR
-from ganlab.run.paths import evaluation_folder, overwrite_option, run_folder
+from ganlab.run.paths import evaluation_folder, overwrite_option, run_folder, sample_option
 from ganlab.run.rules import check_seed
 from ganlab.run.trust import resolve
 from ganlab.sampling.files import load_npz, save_grid

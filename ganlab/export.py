@@ -17,7 +17,6 @@ from omegaconf import DictConfig
 
 from ganlab import __version__
 from ganlab.errors import UsageError
-from ganlab.models.ema import sample_option
 from ganlab.models.gan import GAN
 from ganlab.nets.export import (
     METADATA_FILE,
@@ -31,7 +30,7 @@ from ganlab.run.atomic import write_atomically
 from ganlab.run.checkpoint import load_module
 from ganlab.run.cli import run_reporting_errors
 from ganlab.run.config import CONF_DIR
-from ganlab.run.paths import run_folder, writable_file
+from ganlab.run.paths import run_folder, sample_option, writable_file
 
 LOADERS = {"pt2": "torch.export.load(path).module()", "torchscript": "torch.jit.load(path)"}
 

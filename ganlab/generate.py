@@ -19,13 +19,12 @@ from omegaconf import DictConfig
 
 from ganlab.data.scaling import to_uint8
 from ganlab.errors import UsageError
-from ganlab.models.ema import sample_option
 from ganlab.models.gan import GAN
 from ganlab.run import cli
 from ganlab.run.checkpoint import checkpoint_option, load_module
 from ganlab.run.cli import run_reporting_errors
 from ganlab.run.config import CONF_DIR
-from ganlab.run.paths import not_taken, overwrite_option, run_folder, writable_file
+from ganlab.run.paths import not_taken, overwrite_option, run_folder, sample_option, writable_file
 from ganlab.run.rules import check_seed
 from ganlab.sampling.files import save_grid, save_npz
 from ganlab.sampling.grids import label_swap, per_class_grid

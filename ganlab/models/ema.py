@@ -23,22 +23,18 @@ function of the saved weights and the step, and resumes exactly.
 """
 
 import copy
-from collections.abc import Mapping
-from typing import Any
 
 import torch
 from torch import nn
 from torch.optim.swa_utils import get_ema_multi_avg_fn
 
-from ganlab.run.values import Rule, at_least, check_rules, in_unit_interval
+from ganlab.run.values import Rule, at_least, in_unit_interval
 
 RULES = (
     Rule("ema.decay", "number", "in [0, 1) (e.g. 0.999)", in_unit_interval, nullable=True),
     Rule("ema.start", "integer", ">= 0", at_least(0)),
 )
 """`model.ema.*`: null decay switches the average off."""
-SAMPLE_OPTION = Rule("ema", "boolean", label="sample the averaged generator when there is one")
-"""`ema=` on generate/evaluate/export: false samples the raw generator."""
 
 
 class GeneratorEMA(nn.Module):
@@ -65,9 +61,3 @@ class GeneratorEMA(nn.Module):
             self.average(averaged, current, step)
         for mine, theirs in zip(self.generator.buffers(), live.buffers(), strict=True):
             mine.copy_(theirs)
-
-
-def sample_option(options: Mapping[str, Any]) -> bool:
-    """An entry point's `ema=` (true when absent), checked: one UsageError line if not a bool."""
-    check_rules((SAMPLE_OPTION,), options, "")
-    return options.get("ema", True)

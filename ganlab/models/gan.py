@@ -86,13 +86,7 @@ class GAN(LightningModule, Declared):
         Rule("penalty_every", "integer", ">= 1", at_least(1)),
         Rule("clip_value", "number", "> 0", positive),
         choice("update", UPDATES),
-        Rule(
-            "generator_noise",
-            "choice",
-            f"one of {list(GENERATOR_NOISE)}",
-            lambda value: value in GENERATOR_NOISE,
-            nullable=True,
-        ),
+        choice("generator_noise", GENERATOR_NOISE, nullable=True),
         *(Rule(name, "number", "in [0, 1)", in_unit_interval) for name in LABEL_TRICKS),
         Rule(
             "augment",

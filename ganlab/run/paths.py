@@ -3,7 +3,9 @@
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from ganlab.errors import UsageError
 from ganlab.run.record import RECORD_FILE
@@ -53,6 +55,17 @@ def writable_file(path: str | Path, suffix: str, key: str = "out") -> Path:
 def overwrite_option(value: object) -> bool:
     if not isinstance(value, bool):
         raise UsageError(f"overwrite must be true or false, got {value!r}")
+    return value
+
+
+def sample_option(options: Mapping[str, Any]) -> bool:
+    """An entry point's `ema=` (true when absent): false samples the raw generator."""
+    value = options.get("ema", True)
+    if not isinstance(value, bool):
+        raise UsageError(
+            f"ema (sample the averaged generator when there is one) must be true or false, "
+            f"got {value!r}"
+        )
     return value
 
 

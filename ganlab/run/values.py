@@ -83,9 +83,9 @@ def subset_of(choices: Sequence[Any]) -> Callable[[Any], bool]:
     )
 
 
-def choice(key: str, choices: Sequence[Any]) -> Rule:
-    """`key must be one of [...]`."""
-    return Rule(key, "choice", f"one of {list(choices)}", lambda value: value in choices)
+def choice(key: str, choices: Sequence[Any], nullable: bool = False) -> Rule:
+    """`key must be one of [...]` (or null)."""
+    return Rule(key, "choice", f"one of {list(choices)}", lambda v: v in choices, nullable)
 
 
 def lookup(values: Mapping[str, Any], key: str) -> Any:

@@ -12,8 +12,9 @@ from torch.utils.data import DataLoader
 
 from ganlab.errors import UsageError
 from ganlab.models import DCGAN, WGAN
-from ganlab.models.ema import GeneratorEMA, sample_option
+from ganlab.models.ema import GeneratorEMA
 from ganlab.run.checkpoint import module_from_checkpoint
+from ganlab.run.paths import sample_option
 from ganlab.run.resume import differences, plain
 from tests.helpers import quiet_trainer
 
