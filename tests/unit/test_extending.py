@@ -2,6 +2,7 @@
 user's package, composed beside ganlab's presets through `hydra.searchpath`, and trained for
 two generator steps each."""
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -68,6 +69,9 @@ def test_a_new_procedure(mylab, mnist_root, tmp_path):
     assert {"d_loss_step", "g_loss_step", "d_real_step"} <= set(metrics)
     checkpoint = trained(tmp_path)
     assert checkpoint["ganlab"]["module"] == "mylab.lsgan.LSGAN"
+    # the diagnosis asked the module: its d_loss is no cross-entropy, its g_loss no -log D
+    record = json.loads((tmp_path / "metrics.json").read_text())
+    assert record["diagnosis"]["loss"] == {"cross_entropy": False, "nonsaturating": False}
     assert checkpoint["hyper_parameters"]["real_target"] == 1.0
     bad = compose(mylab, tmp_path / "bad", "model=lsgan", "model.real_target=0")
     with pytest.raises(UsageError, match=r"^model\.real_target must be > 0, got 0$"):
