@@ -1,21 +1,188 @@
-"""The hand-written PyTorch loops ganlab is timed against.
+"""The hand-written PyTorch loop ganlab is checked and timed against, the one copy of it.
 
-Each loop is what a researcher writes without a framework: the same architectures (built from
-the module's own `net` configs with `cpu_tricks=False`, so from stock `torch.nn` layers only,
-and started from the module's initial weights), the same optimizers,
-batch size and images, and no logging, callbacks or checkpoints. The gradient bookkeeping is
-the minimal one a careful researcher writes (`backward(inputs=...)` instead of computing
-gradients that are thrown away), so a ratio of 1.0 means ganlab adds nothing.
+Each schedule is written as a researcher writes it without a framework: two networks, two
+optimizers and `ganlab.losses`' functions, nothing of ganlab's procedure. `DCGANLoop` is
+pytorch/examples' DCGAN step (the discriminator, then the generator against the updated
+discriminator, back-propagating through the same fakes) or the TensorFlow tutorial's two
+gradient tapes, with the label tricks; `WGANLoop` is Gulrajani et al.'s Algorithm 1 (`n_critic`
+critic updates, each on its own real batch and fresh noise, then a generator update on fresh
+noise) with the gradient penalty, or Arjovsky et al.'s weight clipping. Only the network that
+is updated gets gradients (`backward(inputs=...)`), so a ratio of 1.0 means ganlab adds nothing.
+
+`tests/unit/models/test_schedule_exact.py` checks that a ganlab step computes what these loops
+compute, bit for bit; `ganlab.bench` times them (`Timed`) against ganlab's step.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
+from ganlab.losses import (
+    clip_weights,
+    critic_gradient_norms,
+    critic_wasserstein_loss,
+    discriminator_bce_loss,
+    discriminator_targets,
+    generator_nonsaturating_loss,
+    generator_wasserstein_loss,
+    gradient_penalty,
+    random_interpolates,
+)
 from ganlab.models import GAN
 from ganlab.nets.build import build_pair
+
+Losses = tuple[torch.Tensor, torch.Tensor]
+
+
+class PlainLoop:
+    """One `step_on(images, labels)` is one generator update on the loader's batch (all of
+    its discriminator updates' real images), as ganlab's `global_step` counts."""
+
+    def __init__(
+        self,
+        generator: nn.Module,
+        discriminator: nn.Module,
+        opt_g: torch.optim.Optimizer,
+        opt_d: torch.optim.Optimizer,
+        hparams: Mapping[str, Any],
+    ):
+        self.generator, self.discriminator = generator, discriminator
+        self.opt_g, self.opt_d = opt_g, opt_d
+        self.hp = hparams
+        self.g_params = list(generator.parameters())
+        self.d_params = list(discriminator.parameters())
+
+    def noise(self, like: torch.Tensor) -> torch.Tensor:
+        return torch.randn(like.shape[0], self.hp["latent_dim"], device=like.device)
+
+    def shown(self, labels: torch.Tensor) -> torch.Tensor | None:
+        return labels if self.hp["conditional"] else None
+
+    def step_on(self, images: torch.Tensor, labels: torch.Tensor) -> Losses:
+        raise NotImplementedError
+
+
+class DCGANLoop(PlainLoop):
+    def d_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+        tricks = {"noise": self.hp["label_noise"], "flip": self.hp["label_flip"]}
+        smoothing = self.hp["label_smoothing"]
+        real_target = discriminator_targets(real_logits, True, smoothing=smoothing, **tricks)
+        fake_target = discriminator_targets(fake_logits, False, **tricks)
+        return discriminator_bce_loss(real_logits, fake_logits, real_target, fake_target)
+
+    def step_on(self, real: torch.Tensor, labels: torch.Tensor) -> Losses:
+        labels = self.shown(labels)
+        fake = self.generator(self.noise(real), labels)
+        if self.hp["update"] == "simultaneous":
+            return self.two_tapes(real, fake, labels)
+        d_loss = self.d_loss(
+            self.discriminator(real, labels), self.discriminator(fake.detach(), labels)
+        )
+        self.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward(inputs=self.d_params)
+        self.opt_d.step()
+        g_loss = generator_nonsaturating_loss(self.discriminator(fake, labels))
+        self.opt_g.zero_grad(set_to_none=True)
+        g_loss.backward(inputs=self.g_params)
+        self.opt_g.step()
+        return d_loss.detach(), g_loss.detach()
+
+    def two_tapes(
+        self, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None
+    ) -> Losses:
+        """Both losses from one forward pass; the generator's gradient is the one its images
+        get as the discriminator's input."""
+        leaf = fake.detach().requires_grad_(True)
+        real_logits, fake_logits = (
+            self.discriminator(real, labels),
+            self.discriminator(leaf, labels),
+        )
+        d_loss = self.d_loss(real_logits, fake_logits)
+        g_loss = generator_nonsaturating_loss(fake_logits)
+        (leaf_grad,) = torch.autograd.grad(g_loss, leaf, retain_graph=True)
+        self.opt_g.zero_grad(set_to_none=True)
+        self.opt_d.zero_grad(set_to_none=True)
+        fake.backward(leaf_grad)
+        d_loss.backward(inputs=self.d_params)
+        self.opt_d.step()
+        self.opt_g.step()
+        return d_loss.detach(), g_loss.detach()
+
+
+class WGANLoop(PlainLoop):
+    def step_on(self, images: torch.Tensor, all_labels: torch.Tensor) -> Losses:
+        n_critic, clipping = self.hp["n_critic"], self.hp["penalty"] == "weight_clipping"
+        critic_losses = []
+        for index, (real, labels) in enumerate(
+            zip(images.tensor_split(n_critic), all_labels.tensor_split(n_critic), strict=True)
+        ):
+            labels = self.shown(labels)
+            with torch.no_grad():
+                fake = self.generator(self.noise(real), labels)
+            loss = critic_wasserstein_loss(
+                self.discriminator(real, labels), self.discriminator(fake, labels)
+            )
+            if not clipping:
+                penalty, _ = gradient_penalty(self.discriminator, real, fake, labels)
+                loss = loss + self.hp["penalty_weight"] * penalty
+            self.opt_d.zero_grad(set_to_none=True)
+            loss.backward(inputs=self.d_params)
+            self.opt_d.step()
+            if clipping:
+                clip_weights(self.discriminator, self.hp["clip_value"])
+                if index == n_critic - 1:  # the draw of the clipped critic's logged gradient norm
+                    critic_gradient_norms(
+                        self.discriminator, random_interpolates(real, fake), labels, False
+                    )
+            critic_losses.append(loss.detach())
+        fake = self.generator(self.noise(real), labels)
+        g_loss = generator_wasserstein_loss(self.discriminator(fake, labels))
+        self.opt_g.zero_grad(set_to_none=True)
+        g_loss.backward(inputs=self.g_params)
+        self.opt_g.step()
+        return torch.stack(critic_losses).mean(), g_loss.detach()
+
+
+def loop_for(hparams: Mapping[str, Any]) -> type[PlainLoop]:
+    """The loop that writes out the schedule these hyper-parameters ask for."""
+    hp = hparams
+    plain = not hp.get("augment") and hp.get("penalty_every", 1) == 1
+    reused = hp.get("generator_noise", "reused") == "reused"
+    dcgan = (hp["loss"], hp["n_critic"], hp["penalty"]) == ("ns", 1, "none") and reused
+    if plain and dcgan:
+        return DCGANLoop
+    lipschitz = hp["penalty"] in ("gradient_penalty", "weight_clipping")
+    fresh = hp.get("generator_noise") == "fresh" and hp.get("update") != "simultaneous"
+    if plain and hp["loss"] == "wasserstein" and lipschitz and fresh:
+        return WGANLoop
+    raise ValueError(
+        f"no plain PyTorch loop is written for loss={hp['loss']}, penalty={hp['penalty']}, "
+        f"n_critic={hp['n_critic']}: only for DCGAN's and WGAN's published schedules"
+    )
+
+
+def make_optimizers(
+    hparams: Mapping[str, Any],
+    generator: nn.Module,
+    discriminator: nn.Module,
+    fused: bool | None = None,
+) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
+    """Adam (or RMSprop) as `model.optim` says, written out by hand; `fused=None` leaves the
+    for-each/fused choice to torch."""
+    optim = hparams["optim"]
+    lr_g, lr_d = optim.get("lr_g") or optim["lr"], optim.get("lr_d") or optim["lr"]
+    if optim.get("name", "adam") == "rmsprop":
+        return (
+            torch.optim.RMSprop(generator.parameters(), lr=lr_g),
+            torch.optim.RMSprop(discriminator.parameters(), lr=lr_d),
+        )
+    adam = {"betas": (optim["beta1"], optim["beta2"]), "fused": fused}
+    return (
+        torch.optim.Adam(generator.parameters(), lr=lr_g, **adam),
+        torch.optim.Adam(discriminator.parameters(), lr=lr_d, **adam),
+    )
 
 
 class RealBatches:
@@ -44,44 +211,21 @@ class RealBatches:
         return images.float().div_(127.5).sub_(1.0), labels
 
 
-def stock(net: dict) -> dict:
-    """A net config built from stock torch.nn layers."""
-    return {**net, "cpu_tricks": False}
-
-
-def copy_networks(module: GAN, device) -> tuple[nn.Module, nn.Module]:
-    """Fresh stock networks from the module's net configs, holding the module's weights."""
+def copy_networks(module: GAN, device: str | torch.device) -> tuple[nn.Module, nn.Module]:
+    """Fresh networks from the module's net configs, from stock torch.nn layers only
+    (`cpu_tricks` off), holding the module's weights."""
     hp = module.hparams
+    net = {name: {**config, "cpu_tricks": False} for name, config in hp.net.items()}
     classes = hp.num_classes if hp.conditional else 0
-    net = {name: stock(config) for name, config in hp.net.items()}
     generator, discriminator = build_pair(net, hp.latent_dim, tuple(hp.image_shape), classes)
     generator.load_state_dict(module.generator.state_dict())
     discriminator.load_state_dict(module.discriminator.state_dict())
     return generator.to(device).train(), discriminator.to(device).train()
 
 
-def make_optimizers(
-    module: GAN, generator: nn.Module, discriminator: nn.Module
-) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
-    """The optimizers `GAN.configure_optimizers` documents, written out by hand (plain
-    fp32 eager: the for-each/fused choice is left to torch's defaults)."""
-    optim = module.hparams.optim
-    lr_g = optim.get("lr_g") or optim["lr"]
-    lr_d = optim.get("lr_d") or optim["lr"]
-    if optim.get("name", "adam") == "rmsprop":
-        return (
-            torch.optim.RMSprop(generator.parameters(), lr=lr_g),
-            torch.optim.RMSprop(discriminator.parameters(), lr=lr_d),
-        )
-    betas = (optim["beta1"], optim["beta2"])
-    return (
-        torch.optim.Adam(generator.parameters(), lr=lr_g, betas=betas),
-        torch.optim.Adam(discriminator.parameters(), lr=lr_d, betas=betas),
-    )
-
-
-class PlainLoop:
-    """One `step()` is one generator update, as in ganlab (`trainer.global_step`)."""
+class Timed:
+    """The bench's contender: the loop on stock copies of the module's networks, fed from the
+    same images in its own shuffled order."""
 
     name = "plain PyTorch"
 
@@ -93,124 +237,14 @@ class PlainLoop:
         batch_size: int,
         device: str | torch.device = "cpu",
     ):
-        hp = module.hparams
-        self.device = torch.device(device)
-        self.latent_dim = hp.latent_dim
-        self.conditional = bool(hp.conditional)
-        self.batch_size = batch_size
-        self.generator, self.discriminator = copy_networks(module, self.device)
-        self.opt_g, self.opt_d = make_optimizers(module, self.generator, self.discriminator)
-        self.g_params = list(self.generator.parameters())
-        self.d_params = list(self.discriminator.parameters())
-        self.real = RealBatches(images, labels, batch_size, self.device)
-
-    real_batches_per_step = 1
-
-    @property
-    def images_per_step(self) -> int:
-        return self.batch_size * self.real_batches_per_step
-
-    def next_real(self) -> tuple[torch.Tensor, torch.Tensor | None]:
-        images, labels = self.real.next()
-        return images, labels if self.conditional else None
-
-    def noise(self, count: int) -> torch.Tensor:
-        return torch.randn(count, self.latent_dim, device=self.device)
+        generator, discriminator = copy_networks(module, device)
+        optimizers = make_optimizers(module.hparams, generator, discriminator)
+        self.loop = loop_for(module.hparams)(generator, discriminator, *optimizers, module.hparams)
+        self.real = RealBatches(images, labels, batch_size, device)
+        self.batches_per_step = module.n_critic
+        self.images_per_step = batch_size * module.n_critic
 
     def step(self) -> None:
-        raise NotImplementedError
-
-
-def bce(logits: torch.Tensor, target: float) -> torch.Tensor:
-    return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, target))
-
-
-class PlainDCGAN(PlainLoop):
-    """pytorch/examples' DCGAN step (alternating: D then G against the updated D) or the
-    TensorFlow tutorial's two-tape step (simultaneous: both gradients from one forward)."""
-
-    def __init__(self, module: GAN, *args, **kwargs):
-        super().__init__(module, *args, **kwargs)
-        self.update = module.hparams.get("update", "alternating")
-        self.real_target = 1.0 - module.hparams.get("label_smoothing", 0.0)
-
-    def step(self) -> None:
-        real, labels = self.next_real()
-        fake = self.generator(self.noise(real.shape[0]), labels)
-        if self.update == "simultaneous":
-            real_logits = self.discriminator(real, labels)
-            fake_logits = self.discriminator(fake, labels)
-            d_loss = bce(real_logits, self.real_target) + bce(fake_logits, 0.0)
-            g_loss = bce(fake_logits, 1.0)
-            self.opt_g.zero_grad(set_to_none=True)
-            self.opt_d.zero_grad(set_to_none=True)
-            g_loss.backward(inputs=self.g_params, retain_graph=True)
-            d_loss.backward(inputs=self.d_params)
-            self.opt_d.step()
-            self.opt_g.step()
-            return
-        real_logits = self.discriminator(real, labels)
-        fake_logits = self.discriminator(fake.detach(), labels)
-        d_loss = bce(real_logits, self.real_target) + bce(fake_logits, 0.0)
-        self.opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        self.opt_d.step()
-        g_loss = bce(self.discriminator(fake, labels), 1.0)
-        self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward(inputs=self.g_params)
-        self.opt_g.step()
-
-
-class PlainWGANGP(PlainLoop):
-    """Gulrajani et al.'s Algorithm 1: n_critic critic updates, each on a fresh real batch
-    and fresh noise, with the penalty (‖∇D(x̂)‖₂ - 1)² at x̂ = real + α(fake - real),
-    α ~ U(0, 1) per sample, through a double backward; then one generator update."""
-
-    def __init__(self, module: GAN, *args, **kwargs):
-        super().__init__(module, *args, **kwargs)
-        self.n_critic = module.real_batches_per_step
-        self.gp_weight = float(module.hparams.penalty_weight)
-
-    @property
-    def real_batches_per_step(self) -> int:
-        return self.n_critic
-
-    def critic_step(self) -> torch.Tensor | None:
-        real, labels = self.next_real()
-        with torch.no_grad():
-            fake = self.generator(self.noise(real.shape[0]), labels)
-        real_scores = self.discriminator(real, labels)
-        fake_scores = self.discriminator(fake, labels)
-        alpha = torch.rand(real.shape[0], 1, 1, 1, device=self.device)
-        interpolates = (real + alpha * (fake - real)).requires_grad_(True)
-        (grads,) = torch.autograd.grad(
-            self.discriminator(interpolates, labels).sum(), interpolates, create_graph=True
-        )
-        penalty = (grads.flatten(1).norm(dim=1) - 1.0).pow(2).mean()
-        loss = fake_scores.mean() - real_scores.mean() + self.gp_weight * penalty
-        self.opt_d.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt_d.step()
-        return labels
-
-    def step(self) -> None:
-        for _ in range(self.n_critic):
-            labels = self.critic_step()
-        fake = self.generator(self.noise(self.batch_size), labels)
-        g_loss = -self.discriminator(fake, labels).mean()
-        self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward(inputs=self.g_params)
-        self.opt_g.step()
-
-
-def plain_loop_for(module: GAN) -> type[PlainLoop]:
-    """The hand-written loop that does what the module's procedure does."""
-    recipe = (module.hparams.loss, module.hparams.penalty)
-    if recipe == ("wasserstein", "gradient_penalty"):
-        return PlainWGANGP
-    if recipe == ("ns", "none") and module.n_critic == 1:
-        return PlainDCGAN
-    raise ValueError(
-        f"no plain PyTorch loop is written for loss={recipe[0]}, penalty={recipe[1]}, "
-        f"n_critic={module.n_critic}: only for DCGAN's and WGAN-GP's"
-    )
+        batches = [self.real.next() for _ in range(self.batches_per_step)]
+        images, labels = (torch.cat(parts) for parts in zip(*batches, strict=True))
+        self.loop.step_on(images, labels)

@@ -9,7 +9,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
 from ganlab.bench.keras_dcgan import KerasDCGAN, keras_available
-from ganlab.bench.plain import plain_loop_for
+from ganlab.bench.plain import Timed
 from ganlab.bench.report import RowResult
 from ganlab.bench.rows import Row
 from ganlab.bench.timing import Contender, InterleavedTimer
@@ -62,9 +62,8 @@ def compose_row(
 
 def contenders_for(row: Row, device: str, with_keras: bool, threads: int | None):
     def make(module: GAN, dataset: TensorImages, batch_size: int) -> list[Contender]:
-        loop = plain_loop_for(module)
         contenders: list[Contender] = [
-            loop(module, dataset.images, dataset.labels, batch_size, device)
+            Timed(module, dataset.images, dataset.labels, batch_size, device)
         ]
         if row.keras and with_keras and device == "cpu" and keras_available():
             hparams = dict(module.hparams)

@@ -4,7 +4,7 @@ noise, one plain step and one ganlab step leave the same networks."""
 import pytest
 import torch
 
-from ganlab.bench.plain import PlainDCGAN, PlainWGANGP, RealBatches, plain_loop_for
+from ganlab.bench.plain import DCGANLoop, RealBatches, Timed, WGANLoop, loop_for
 from ganlab.data.mnist import MNISTDataModule
 from ganlab.models import DCGAN, WGAN
 from tests.helpers import quiet_trainer
@@ -31,21 +31,22 @@ def test_one_plain_step_computes_the_gradients_of_one_ganlab_step(mnist_root, up
     datamodule.setup("fit")
     images = datamodule.train_set.images
     datamodule.batch_size = len(images)  # one batch: every image, in some order
-    plain = PlainDCGAN(module, images, datamodule.train_set.labels, len(images))
+    plain = Timed(module, images, datamodule.train_set.labels, len(images))
     initial = [p.detach().clone() for p in module.parameters()]
     z = torch.randn(len(images), 8)
     module.noise = lambda like: z
-    plain.noise = lambda count: z
+    plain.loop.noise = lambda like: z
 
     plain.step()
     quiet_trainer(1).fit(module, datamodule=datamodule)
 
-    pairs = [(module.generator, plain.generator), (module.discriminator, plain.discriminator)]
+    loop = plain.loop
+    pairs = [(module.generator, loop.generator), (module.discriminator, loop.discriminator)]
     for ours, theirs in pairs:
         for (name, a), b in zip(ours.named_parameters(), theirs.parameters(), strict=True):
             assert a.grad is not None and b.grad is not None, name
             assert torch.allclose(a.grad, b.grad, rtol=1e-3, atol=1e-6), name
-    theirs = [*plain.generator.parameters(), *plain.discriminator.parameters()]
+    theirs = [*loop.generator.parameters(), *loop.discriminator.parameters()]
     for a, b in zip(module.parameters(), theirs, strict=True):
         assert torch.allclose(a, b, atol=3e-7)  # both optimizers stepped alike
     assert all(not torch.equal(a, b) for a, b in zip(initial, module.parameters(), strict=True))
@@ -64,14 +65,15 @@ def test_real_batches_cover_an_epoch_before_repeating():
 
 def test_the_loop_matches_the_procedure():
     module = DCGAN(net=NET, optim=OPTIM, latent_dim=8)
-    assert plain_loop_for(module) is PlainDCGAN
+    assert loop_for(module.hparams) is DCGANLoop
     critic = WGAN(net=NET, optim=OPTIM, latent_dim=8, n_critic=3)
-    assert plain_loop_for(critic) is PlainWGANGP
-    images = torch.zeros(6, 1, 28, 28, dtype=torch.uint8)
-    loop = PlainWGANGP(critic, images, torch.zeros(6, dtype=torch.long), batch_size=2)
-    assert loop.images_per_step == 6  # three critic batches, as the procedure reads them
+    assert loop_for(critic.hparams) is WGANLoop
     clipped = WGAN(net=NET, optim=OPTIM, latent_dim=8, penalty="weight_clipping")
-    with pytest.raises(ValueError, match="penalty=weight_clipping"):
-        plain_loop_for(clipped)
+    assert loop_for(clipped.hparams) is WGANLoop
+    images = torch.zeros(6, 1, 28, 28, dtype=torch.uint8)
+    timed = Timed(critic, images, torch.zeros(6, dtype=torch.long), batch_size=2)
+    assert timed.images_per_step == 6  # three critic batches, as the procedure reads them
     with pytest.raises(ValueError, match="loss=hinge"):
-        plain_loop_for(DCGAN(net=NET, optim=OPTIM, latent_dim=8, loss="hinge"))
+        loop_for(DCGAN(net=NET, optim=OPTIM, latent_dim=8, loss="hinge").hparams)
+    with pytest.raises(ValueError, match="penalty=r1"):
+        loop_for(WGAN(net=NET, optim=OPTIM, latent_dim=8, penalty="r1").hparams)

@@ -1,10 +1,10 @@
-"""Each procedure trains bit for bit like a hand-written loop of its published schedule.
+"""Each procedure trains bit for bit like the hand-written loop of its published schedule.
 
-The loops below use the networks and `ganlab.losses` (the options) but nothing of the
-procedures' own code: which optimizer steps when, which fakes and real batches each update
-sees, and the order in which random numbers are drawn are written out by hand. Both sides
-start from the same weights and reseed before every training step, so the logged losses and
-every parameter and buffer must be equal, not close.
+The loops (`ganlab/bench/plain.py`, the one copy the benchmark times too) use the networks
+and `ganlab.losses` but nothing of the procedure's own code: which optimizer steps when, which
+fakes and real batches each update sees, and the order in which random numbers are drawn are
+written out by hand. Both sides start from the same weights and reseed before every training
+step, so the logged losses and every parameter and buffer must be equal, not close.
 
 `REFERENCE` guards the loops themselves against a change made to both sides: the numbers the
 loops give in float64, where the rounding differences between CPUs (AVX2 or AVX-512 kernels
@@ -19,17 +19,7 @@ import torch
 from lightning.pytorch import Callback
 from torch.utils.data import DataLoader
 
-from ganlab.losses import (
-    clip_weights,
-    critic_gradient_norms,
-    critic_wasserstein_loss,
-    discriminator_bce_loss,
-    discriminator_targets,
-    generator_nonsaturating_loss,
-    generator_wasserstein_loss,
-    gradient_penalty,
-    random_interpolates,
-)
+from ganlab.bench.plain import loop_for, make_optimizers
 from ganlab.models import DCGAN, GAN, WGAN
 from tests.helpers import quiet_trainer
 
@@ -140,105 +130,6 @@ def train_procedure(case: Case) -> tuple[list, dict[str, torch.Tensor]]:
     return record.losses, model.state_dict()
 
 
-def optimizers(case: Case, generator, discriminator):
-    optim = case.optim
-    if optim.get("name") == "rmsprop":
-        return (
-            torch.optim.RMSprop(generator.parameters(), lr=optim["lr"]),
-            torch.optim.RMSprop(discriminator.parameters(), lr=optim["lr"]),
-        )
-    options = {"lr": optim["lr"], "betas": (optim["beta1"], optim["beta2"]), "fused": True}
-    return (
-        torch.optim.Adam(generator.parameters(), **options),
-        torch.optim.Adam(discriminator.parameters(), **options),
-    )
-
-
-def trainable(network: torch.nn.Module, on: bool) -> None:
-    for parameter in network.parameters():
-        parameter.requires_grad_(on)
-
-
-def dcgan_step(case, generator, discriminator, opt_g, opt_d, real, labels):
-    """pytorch/examples' DCGAN (alternating) or the TensorFlow tutorial's two tapes."""
-    tricks = {
-        "noise": case.options.get("label_noise", 0.0),
-        "flip": case.options.get("label_flip", 0.0),
-    }
-    smoothing = case.options.get("label_smoothing", 0.0)
-    labels = labels if case.conditional else None
-
-    def d_loss_of(real_logits, fake_logits):
-        real_target = discriminator_targets(real_logits, True, smoothing=smoothing, **tricks)
-        fake_target = discriminator_targets(fake_logits, False, **tricks)
-        return discriminator_bce_loss(real_logits, fake_logits, real_target, fake_target)
-
-    fake = generator(torch.randn(len(real), LATENT), labels)
-    if case.options.get("update") == "simultaneous":
-        leaf = fake.detach().requires_grad_(True)
-        real_logits, fake_logits = discriminator(real, labels), discriminator(leaf, labels)
-        d_loss = d_loss_of(real_logits, fake_logits)
-        g_loss = generator_nonsaturating_loss(fake_logits)
-        (leaf_grad,) = torch.autograd.grad(g_loss, leaf, retain_graph=True)
-        opt_g.zero_grad(set_to_none=True)
-        opt_d.zero_grad(set_to_none=True)
-        fake.backward(leaf_grad)
-        d_loss.backward(inputs=list(discriminator.parameters()))
-        opt_d.step()
-        opt_g.step()
-        return d_loss, g_loss
-    trainable(generator, False)
-    d_loss = d_loss_of(discriminator(real, labels), discriminator(fake.detach(), labels))
-    opt_d.zero_grad(set_to_none=True)
-    d_loss.backward()
-    opt_d.step()
-    trainable(generator, True)
-    trainable(discriminator, False)
-    g_loss = generator_nonsaturating_loss(discriminator(fake, labels))
-    opt_g.zero_grad(set_to_none=True)
-    g_loss.backward()
-    opt_g.step()
-    trainable(discriminator, True)
-    return d_loss, g_loss
-
-
-def wgan_step(case, generator, discriminator, opt_g, opt_d, images, all_labels):
-    """Gulrajani et al.'s Algorithm 1 (or Arjovsky et al.'s clipping): n_critic critic
-    updates, each on its own real batch and fresh noise, then one generator update."""
-    n_critic = case.options["n_critic"]
-    clipping = case.options.get("constraint") == "weight_clipping"
-    reals, label_chunks = images.tensor_split(n_critic), all_labels.tensor_split(n_critic)
-    critic_losses = []
-    trainable(generator, False)
-    for i, (real, labels) in enumerate(zip(reals, label_chunks, strict=True)):
-        labels = labels if case.conditional else None
-        with torch.no_grad():
-            fake = generator(torch.randn(len(real), LATENT), labels)
-        loss = critic_wasserstein_loss(discriminator(real, labels), discriminator(fake, labels))
-        if not clipping:
-            penalty, _ = gradient_penalty(discriminator, real, fake, labels)
-            loss = loss + 10.0 * penalty
-        opt_d.zero_grad(set_to_none=True)
-        loss.backward()
-        opt_d.step()
-        if clipping:
-            clip_weights(discriminator, case.options["clip_value"])
-            if i == n_critic - 1:  # the logged gradient norm draws its own interpolates
-                interpolates = random_interpolates(real, fake)
-                critic_gradient_norms(discriminator, interpolates, labels, create_graph=False)
-        critic_losses.append(loss.detach())
-    trainable(generator, True)
-    trainable(discriminator, False)
-    labels = label_chunks[-1] if case.conditional else None
-    fake = generator(torch.randn(len(reals[-1]), LATENT), labels)
-    g_loss = generator_wasserstein_loss(discriminator(fake, labels))
-    opt_g.zero_grad(set_to_none=True)
-    g_loss.backward()
-    opt_g.step()
-    trainable(discriminator, True)
-    return torch.stack(critic_losses).mean(), g_loss
-
-
 def train_by_hand(
     case: Case, dtype: torch.dtype = torch.float32
 ) -> tuple[list, dict[str, torch.Tensor]]:
@@ -253,13 +144,12 @@ def train_by_hand(
 def hand_loop(case: Case) -> tuple[list, dict[str, torch.Tensor]]:
     model = build(case)  # only for the same starting weights and the same buffers
     generator, discriminator = model.generator.train(), model.discriminator.train()
-    opt_g, opt_d = optimizers(case, generator, discriminator)
-    step = wgan_step if case.procedure is WGAN else dcgan_step
+    optimizers = make_optimizers(model.hparams, generator, discriminator, fused=True)
+    loop = loop_for(model.hparams)(generator, discriminator, *optimizers, model.hparams)
     losses = []
     for index, (images, labels) in enumerate(real_batches(case)):
         reseed(index)
-        d_loss, g_loss = step(case, generator, discriminator, opt_g, opt_d, images, labels)
-        losses.append((d_loss.detach(), g_loss.detach()))
+        losses.append(loop.step_on(images, labels))
     return losses, model.state_dict()
 
 
