@@ -7,6 +7,7 @@ The rules and their thresholds: docs/diagnosis.md.
 """
 
 import argparse
+import sys
 from pathlib import Path
 
 from omegaconf import OmegaConf
@@ -18,7 +19,7 @@ from ganlab.diagnosis.timeline import Phase, describe, timeline
 from ganlab.errors import UsageError
 from ganlab.losses import LOSSES
 from ganlab.run.cli import run_reporting_errors
-from ganlab.run.record import read_record
+from ganlab.run.record import UnreadableRecord, read_record
 
 DEFAULT_WINDOW = 200
 CONFIG = Path(".hydra") / "config.yaml"
@@ -54,12 +55,21 @@ def run_settings(run_dir: Path) -> dict:
     }
 
 
-def window_of(run_dir: Path, settings: dict, given: int | None) -> int:
+def readable_record(run_dir: Path) -> dict:
+    """The run's record; an unreadable one (broken, another tool's) is said and left out: the
+    diagnosis reads the logged signals, not the record."""
+    try:
+        return read_record(run_dir) or {}
+    except UnreadableRecord as error:
+        print(f"ganlab.diagnose: note: {error}; diagnosing from the logs alone", file=sys.stderr)
+        return {}
+
+
+def window_of(run_dir: Path, record: dict, given: int | None) -> int:
     if given is not None:
         if given < 1:
             raise UsageError(f"--window must be at least 1 step, got {given}")
         return given
-    record = read_record(run_dir) or {}
     if isinstance(record.get("diagnosis"), dict) and record["diagnosis"].get("window"):
         return int(record["diagnosis"]["window"])
     config = run_dir / CONFIG
@@ -80,16 +90,15 @@ def diagnose(args: argparse.Namespace) -> list[Phase]:
             f"no logged signals under {run_dir} (no TensorBoard events or metrics.csv with "
             "d_loss/g_loss): give a run folder trained with logger=tensorboard or logger=csv"
         )
-    settings = run_settings(run_dir)
-    size = window_of(run_dir, settings, args.window)
-    return timeline(windows(series, size), settings=settings, loss=loss_of(run_dir, settings))
+    settings, record = run_settings(run_dir), readable_record(run_dir)
+    size = window_of(run_dir, record, args.window)
+    return timeline(windows(series, size), settings=settings, loss=loss_of(record, settings))
 
 
-def loss_of(run_dir: Path, settings: dict) -> dict[str, bool]:
+def loss_of(record: dict, settings: dict) -> dict[str, bool]:
     """What the run's module said its loss is (its `metrics.json`), else what `model.loss`
     names (a run written before the module said so)."""
-    record = read_record(run_dir) or {}
-    block = record.get("diagnosis") if isinstance(record, dict) else None
+    block = record.get("diagnosis")
     said = block.get("loss") if isinstance(block, dict) else None
     if isinstance(said, dict) and all(isinstance(v, bool) for v in said.values()):
         return said

@@ -32,7 +32,8 @@ def test_diagnose_prints_the_timeline_the_run_recorded(mnist_root, tmp_path, cap
         capsys=capsys,
     )
     assert result.returncode == 0, result.stderr
-    recorded = json.loads((run_dir / "metrics.json").read_text())["diagnosis"]
+    original = (run_dir / "metrics.json").read_text()
+    recorded = json.loads(original)["diagnosis"]
     assert recorded["verdict"] == "discriminator dominates"
     lines = [
         f"steps {p['start_step']}-{p['end_step']}: {p['verdict']} ({p['evidence']})"
@@ -51,6 +52,12 @@ def test_diagnose_prints_the_timeline_the_run_recorded(mnist_root, tmp_path, cap
     shutil.rmtree(run_dir / "tensorboard")
     main([str(run_dir)])
     assert capsys.readouterr().out.splitlines() == lines
+    (run_dir / "metrics.json").write_text('{"broken": ')  # a record nobody can read
+    main([str(run_dir)])
+    printed = capsys.readouterr()
+    assert "is not readable JSON" in printed.err and "diagnosing from the logs alone" in printed.err
+    assert printed.out.splitlines() == lines
+    (run_dir / "metrics.json").write_text(original)
 
     table = report(Namespace(sweep_dir=run_dir, metrics=None, curves=None, smoothing=0.6))
     header, _, row = table.splitlines()[:3]
