@@ -101,7 +101,9 @@ def export_generator(cfg: DictConfig) -> Path:
     module = standalone_generator(model.sampling_generator, classes)
     inputs = example_inputs(model.latent_dim, classes)
     info = metadata(model, fmt, cfg.ckpt_path)
-    write_atomically(out, lambda file: SAVERS[fmt](module, inputs, info, file))
+    write_atomically(
+        out, lambda file: SAVERS[fmt](module, inputs, info, file), keep_existing=not cfg.overwrite
+    )
     signature = "g(z, labels)" if classes else "g(z)"
     print(
         f"wrote {out}: {fmt} generator {signature}, z {info['inputs']['z']}"

@@ -137,8 +137,9 @@ def generate(cfg: DictConfig) -> dict[str, Path]:
         not_taken(strips, overwrite, "interpolate")
 
     samples = sample(cfg, model, device)
-    save_npz(out, samples.images, samples.labels)
-    save_grid(grid, samples.grid, nrow=samples.grid_nrow)
+    # without overwrite=true, an output another command wrote meanwhile is not replaced
+    save_npz(out, samples.images, samples.labels, keep_existing=not overwrite)
+    save_grid(grid, samples.grid, nrow=samples.grid_nrow, keep_existing=not overwrite)
     written = {"npz": out, "grid": grid}
     shape = tuple(samples.images.permute(0, 2, 3, 1).shape)
     print(
@@ -151,7 +152,8 @@ def generate(cfg: DictConfig) -> dict[str, Path]:
         f"{samples.grid_nrow}"
     )
     if strips is not None:
-        save_grid(strips, interpolate(cfg, model, device), nrow=cfg.interpolate)
+        strip = interpolate(cfg, model, device)
+        save_grid(strips, strip, nrow=cfg.interpolate, keep_existing=not overwrite)
         written["interpolation"] = strips
         print(f"wrote {strips}: {cfg.pairs} spherical interpolations of {cfg.interpolate} steps")
     return written

@@ -113,17 +113,16 @@ def section(
 
 
 def write(path: Path, device: torch.device, body: str) -> None:
-    """Replace this device kind's section of the file, keep the others (the other kind's,
-    and any other measurement's, e.g. `diagnostics`)."""
+    """Replace this device kind's section of the file and keep everything else (the other
+    kind's, and any other measurement or text); a new CPU section goes before the GPU one."""
     kind = "gpu" if device.type == "cuda" else "cpu"
-    sections = {"cpu": "", "gpu": ""}
-    if path.is_file():
-        pattern = r"<!-- bench:(\w+) -->\n(.*?)<!-- /bench:\1 -->"
-        for name, content in re.findall(pattern, path.read_text(), re.DOTALL):
-            sections[name] = content
-    sections[kind] = body
-    parts = [TITLE, "", INTRO]
-    for name, content in sections.items():
-        if content:
-            parts += [f"<!-- bench:{name} -->", content + f"<!-- /bench:{name} -->", ""]
-    write_text_atomically(path, "\n".join(parts), "benchmark report")
+    block = f"<!-- bench:{kind} -->\n{body}<!-- /bench:{kind} -->\n"
+    text = path.read_text() if path.is_file() else f"{TITLE}\n\n{INTRO}\n"
+    pattern = rf"<!-- bench:{kind} -->\n.*?<!-- /bench:{kind} -->\n"
+    if re.search(pattern, text, re.DOTALL):
+        text = re.sub(pattern, lambda _: block, text, count=1, flags=re.DOTALL)
+    elif kind == "cpu" and "<!-- bench:gpu -->" in text:
+        text = text.replace("<!-- bench:gpu -->", f"{block}\n<!-- bench:gpu -->", 1)
+    else:
+        text = text.rstrip("\n") + f"\n\n{block}"
+    write_text_atomically(path, text, "benchmark report")

@@ -89,13 +89,14 @@ def write_atomically(
     write: Callable[[BinaryIO], None],
     what: str = "file",
     then: str = "free disk space or fix the folder's permissions, then run again",
+    keep_existing: bool = False,
 ) -> None:
     """Call `write` on a temporary file next to `path`, sync it, then rename it over `path`.
     A write that fails (disk full, read-only folder, quota) raises a `WriteError` naming
     `what` and `path` (exit 1), and `path` is unchanged."""
     path = Path(path)
     try:
-        replace_atomically(path, write)
+        replace_atomically(path, write, keep_existing)
     except (OSError, RuntimeError) as error:
         failure = write_failure(error)
         if failure is None:
@@ -125,8 +126,12 @@ def atomic_torch_save(obj: Any, path: str | os.PathLike) -> None:
     )
 
 
-def replace_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
-    """The mechanism: temporary file in the same folder, flush, fsync, `os.replace`."""
+def replace_atomically(
+    path: Path, write: Callable[[BinaryIO], None], keep_existing: bool = False
+) -> None:
+    """The mechanism: temporary file in the same folder, flush, fsync, `os.replace`; with
+    `keep_existing`, a hard link that fails if `path` appeared meanwhile (another command
+    writing the same output), so two writers cannot both succeed silently."""
     path.parent.mkdir(parents=True, exist_ok=True)
     for stale in path.parent.glob(f"{temp_prefix(path)}*{TEMP_SUFFIX}"):
         stale.unlink(missing_ok=True)  # left by a process killed while saving
@@ -137,12 +142,33 @@ def replace_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
             write(file)
             file.flush()
             os.fsync(file.fileno())
-        os.replace(temp, path)
+        if keep_existing:
+            claim(temp, path)
+        else:
+            os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
         raise
     fsync_folder(path.parent)
+
+
+class Taken(GanlabError):
+    """The output appeared while ganlab was writing it: another command writes there too."""
+
+    exit_code = 2
+
+
+def claim(temp: Path, path: Path) -> None:
+    """Put `temp` at `path` only if nothing is there (`os.link` fails on an existing name)."""
+    try:
+        os.link(temp, path)
+    except FileExistsError:
+        raise Taken(
+            f"{path} appeared while ganlab was writing it: another command writes the same "
+            f"output; nothing was replaced. Choose another out=, or overwrite=true"
+        ) from None
+    os.unlink(temp)
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):

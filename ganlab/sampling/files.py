@@ -11,12 +11,20 @@ from ganlab.errors import UsageError
 from ganlab.run.atomic import write_atomically
 
 
-def save_npz(path: Path, images: torch.Tensor, labels: torch.Tensor | None = None) -> None:
-    """uint8 (N, C, H, W) → `arr_0` uint8 (N, H, W, C), plus int64 `labels` when given."""
+def save_npz(
+    path: Path,
+    images: torch.Tensor,
+    labels: torch.Tensor | None = None,
+    keep_existing: bool = False,
+) -> None:
+    """uint8 (N, C, H, W) → `arr_0` uint8 (N, H, W, C), plus int64 `labels` when given;
+    `keep_existing`: refuse a file that appears at `path` meanwhile."""
     arrays = {"arr_0": images.permute(0, 2, 3, 1).contiguous().numpy()}
     if labels is not None:
         arrays["labels"] = labels.to(torch.int64).numpy()
-    write_atomically(path, lambda file: np.savez(file, **arrays), "samples")
+    write_atomically(
+        path, lambda file: np.savez(file, **arrays), "samples", keep_existing=keep_existing
+    )
 
 
 def load_npz(path: Path) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -40,7 +48,14 @@ def load_npz(path: Path) -> tuple[torch.Tensor, torch.Tensor | None]:
     return tensor, None if labels is None else torch.from_numpy(labels).long()
 
 
-def save_grid(path: Path, images: torch.Tensor, nrow: int = 8, padding: int = 2) -> None:
+def save_grid(
+    path: Path, images: torch.Tensor, nrow: int = 8, padding: int = 2, keep_existing: bool = False
+) -> None:
     """uint8 (N, C, H, W) → one PNG, `nrow` images per row."""
     grid = make_grid(images.float().div(255), nrow=nrow, padding=padding, pad_value=1.0)
-    write_atomically(path, lambda file: save_image(grid, file, format="png"), "image")
+    write_atomically(
+        path,
+        lambda file: save_image(grid, file, format="png"),
+        "image",
+        keep_existing=keep_existing,
+    )

@@ -53,3 +53,13 @@ def test_a_cpu_run_keeps_the_gpu_section(tmp_path):
     assert "gpu table" in text and "second cpu table" in text
     assert "first cpu table" not in text
     assert text.index("## CPU") < text.index("## GPU")
+
+
+def test_a_run_keeps_every_section_it_did_not_measure(tmp_path):
+    """Hand-written sections (a study's numbers) outlive the next `make bench`."""
+    path = tmp_path / "BENCHMARKS.md"
+    report.write(path, torch.device("cpu"), "## CPU\n\nfirst\n")
+    path.write_text(path.read_text() + "\n## Inception on the CPU\n\nmeasured by hand\n")
+    report.write(path, torch.device("cpu"), "## CPU\n\nsecond\n")
+    text = path.read_text()
+    assert "measured by hand" in text and "second" in text and "first" not in text

@@ -15,7 +15,7 @@ from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 
 from ganlab.run import atomic as checkpoint_io
-from ganlab.run.atomic import AtomicCheckpointIO, CheckpointWriteError
+from ganlab.run.atomic import AtomicCheckpointIO, CheckpointWriteError, Taken, write_atomically
 from ganlab.run.config import CONF_DIR
 from tests.helpers import REPO
 
@@ -95,3 +95,20 @@ def test_the_trainer_saves_through_it(tmp_path):
         )
     trainer = instantiate(cfg.trainer, logger=False)
     assert isinstance(trainer.strategy.checkpoint_io, AtomicCheckpointIO)
+
+
+def test_two_writers_of_one_output_cannot_both_succeed(tmp_path):
+    """Without overwrite, a file that appears while ganlab writes (another command writing
+    the same out=) is kept, and this write stops with one line."""
+    path = tmp_path / "samples.npz"
+
+    def write(file):
+        path.write_bytes(b"the other command's")  # it finishes first
+        file.write(b"ours")
+
+    with pytest.raises(Taken, match="appeared while ganlab was writing it"):
+        write_atomically(path, write, "samples", keep_existing=True)
+    assert path.read_bytes() == b"the other command's"
+    assert [p.name for p in tmp_path.iterdir()] == ["samples.npz"]  # no temporary file left
+    write_atomically(tmp_path / "new.npz", lambda file: file.write(b"ours"), keep_existing=True)
+    assert (tmp_path / "new.npz").read_bytes() == b"ours"
