@@ -24,9 +24,9 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.utilities import rank_zero_warn
 
 from ganlab.errors import DivergenceError
+from ganlab.run.rules import ON_DIVERGENCE
 from ganlab.run.values import Declared, Rule, at_least
 
-MODES = ("stop", "skip_batch")
 CHECK_EVERY = 20
 """Steps between checks: each reads the recorded losses back (a host sync on an accelerator)
 and scans every weight (on a CPU, at batch 4, it cost a fifth of a step)."""
@@ -58,10 +58,6 @@ def describe(names: list[str], values: list[float]) -> str:
     """`name=value, …`, the losses first."""
     pairs = sorted(zip(names, values, strict=True), key=lambda pair: not pair[0].endswith("_loss"))
     return ", ".join(f"{name}={value:.4g}" for name, value in pairs)
-
-
-ON_DIVERGENCE = Rule("on_divergence", "choice", "'stop' or 'skip_batch'", lambda v: v in MODES)
-"""Also the run-level `on_divergence` key's rule, which this callback's config interpolates."""
 
 
 class DivergenceGuard(Callback, Declared):

@@ -23,7 +23,6 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from torch.nn import Module
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ganlab.callbacks.divergence import ON_DIVERGENCE
 from ganlab.errors import UsageError, one_line
 from ganlab.run.trust import registered_prefixes
 from ganlab.run.values import ABSENT, Declared, Rule, at_least, check_rules, is_int
@@ -46,6 +45,10 @@ def valid_devices(value: Any) -> bool:
     return False
 
 
+ON_DIVERGENCE = Rule(
+    "on_divergence", "choice", "'stop' or 'skip_batch'", lambda v: v in ("stop", "skip_batch")
+)
+"""The run-level `on_divergence` key, which the divergence guard's config interpolates."""
 SEED_MAX = 2**32 - 1
 SEED_RULE = Rule(
     "seed",

@@ -2,6 +2,8 @@
 package, and which way imports flow."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -51,3 +53,15 @@ def test_imports_flow_one_way(package):
             if any(name == f or name.startswith(f"{f}.") for f in FORBIDDEN[package])
         }
         assert not bad, f"{path.relative_to(PACKAGE)} imports {sorted(bad)}"
+
+
+def test_the_config_rules_load_no_callbacks_metrics_or_data():
+    """`ganlab.run.rules` is what every entry point imports first: it stays small (it once
+    loaded 40 ganlab modules through the divergence guard's package)."""
+    code = "import sys, ganlab.run.rules; print(*(m for m in sys.modules if 'ganlab' in m))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    heavy = ("ganlab.callbacks", "ganlab.metrics", "ganlab.data", "ganlab.models", "ganlab.nets")
+    assert "ganlab.run.rules" in loaded
+    assert not [name for name in loaded if name.startswith(heavy)]
