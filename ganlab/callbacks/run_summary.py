@@ -32,36 +32,49 @@ class RunSummary(Callback):
     """Writes `dirpath/metrics.json` and the HParams summary when fitting completes.
 
     Its `wall_time_s` adds up every fit of a resumed run: the time so far travels in the
-    checkpoint (this callback's state), so a run trained in parts reports its whole cost."""
+    checkpoint (this callback's state), so a run trained in parts reports its whole cost. The
+    final checkpoint (saved after every other callback's `on_train_end`) also carries the
+    record itself, so a run killed between that save and `metrics.json` is completed by
+    `resume=true` (`ganlab.run.folder`)."""
 
     def __init__(self, dirpath: str):
         self.dirpath = Path(dirpath)
         self.started = time.monotonic()
         self.earlier_fits_s = 0.0
+        self.trainer: Trainer | None = None
+        self.ended = False
 
     def on_fit_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
-        self.started = time.monotonic()
+        self.started, self.trainer, self.ended = time.monotonic(), trainer, False
+
+    def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        self.ended = True
+
+    def record(self, trainer: Trainer) -> dict[str, Any]:
+        return completed_record(
+            final_metrics(trainer.callback_metrics),
+            global_step=trainer.global_step,
+            epochs=trainer.current_epoch,
+            wall_time_s=self.wall_time_s(),
+            diagnosis=diagnosis_of(trainer),
+        )
 
     def wall_time_s(self) -> float:
         """Seconds of fitting so far, the earlier fits of a resumed run included."""
         return self.earlier_fits_s + time.monotonic() - self.started
 
-    def state_dict(self) -> dict[str, float]:
-        return {"wall_time_s": self.wall_time_s()}
+    def state_dict(self) -> dict[str, Any]:
+        state: dict[str, Any] = {"wall_time_s": self.wall_time_s()}
+        if self.ended and self.trainer is not None:
+            state["record"] = self.record(self.trainer)
+        return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.earlier_fits_s = float(state_dict.get("wall_time_s", 0.0))
 
     @rank_zero_only
     def on_fit_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
-        metrics = final_metrics(trainer.callback_metrics)
-        record = completed_record(
-            metrics,
-            global_step=trainer.global_step,
-            epochs=trainer.current_epoch,
-            wall_time_s=self.wall_time_s(),
-            diagnosis=diagnosis_of(trainer),
-        )
+        record = self.record(trainer)
         write_record(self.dirpath, **record)
         final = {
             f"{FINAL}/{name}": value

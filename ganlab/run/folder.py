@@ -50,7 +50,14 @@ from ganlab.errors import GanlabError, UsageError, one_line
 from ganlab.run import lock
 from ganlab.run.checkpoint import read_checkpoint
 from ganlab.run.cli import exit_with
-from ganlab.run.record import COMPLETED, RECORD_FILE, read_record
+from ganlab.run.record import (
+    COMPLETED,
+    RECORD_FILE,
+    UnreadableRecord,
+    read_record,
+    record_problem,
+    write_record,
+)
 from ganlab.run.resume import CHECKPOINTS, checkpoint_to_resume, holds_checkpoints
 
 MARKER = ".ganlab-run"
@@ -65,6 +72,27 @@ class AlreadyFinished(GanlabError):
     """The checkpoint to continue already reached the run's step or epoch limit."""
 
     exit_code = 0
+
+    def __init__(self, message: str, checkpoint: dict):
+        super().__init__(message)
+        self.checkpoint = checkpoint
+
+
+def completed_from(folder: Path, checkpoint: dict) -> bool:
+    """A run killed between its final checkpoint and its record: write the record that
+    checkpoint carries (`RunSummary`'s state), unless the folder holds a completed one."""
+    try:
+        record = read_record(folder)
+    except UnreadableRecord:
+        record = None
+    if isinstance(record, dict) and record.get("status") == COMPLETED:
+        return False
+    states = checkpoint.get("callbacks") or {}
+    saved = [s["record"] for k, s in states.items() if "RunSummary" in k and "record" in s]
+    if not saved or record_problem(saved[0]) is not None:
+        return False
+    write_record(folder, **saved[0])
+    return True
 
 
 @dataclass(frozen=True)
@@ -195,7 +223,8 @@ def check_not_finished(path: Path, checkpoint: dict, limits: Limits) -> None:
     if reached:
         raise AlreadyFinished(
             f"{path} is at step {step} after {epochs} epoch(s), which already reaches {reached}: "
-            f"nothing to train, nothing changed; raise {reached.split('=')[0]} to train longer"
+            f"nothing to train, nothing changed; raise {reached.split('=')[0]} to train longer",
+            checkpoint,
         )
 
 
@@ -305,7 +334,13 @@ class RunFolderGuard(Callback):
             if not existed and folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
             if isinstance(error, AlreadyFinished):
-                print(f"ganlab: note: {error}", file=sys.stderr)
+                note = str(error)
+                if bool(config.get("resume")) and completed_from(folder, error.checkpoint):
+                    note = (
+                        f"{folder} finished training but its record was cut short: wrote "
+                        f"{RECORD_FILE} from the final checkpoint; nothing else changed"
+                    )
+                print(f"ganlab: note: {note}", file=sys.stderr)
                 sys.exit(0)
             if not isinstance(error, GanlabError):
                 error = GanlabError(

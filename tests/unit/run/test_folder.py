@@ -209,3 +209,22 @@ def test_a_copied_run_folder_resumes_into_its_own_last_checkpoint(mnist_root, tm
     assert sorted(p.name for p in (copy / "checkpoints").glob("last*")) == ["last.ckpt"]
     assert torch.load(copy / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 3
     assert torch.load(original / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 2
+
+
+def test_a_run_killed_before_its_record_is_completed_by_resume(mnist_root, tmp_path, capsys):
+    """Killed between its final checkpoint and metrics.json: `resume=true` writes the record
+    the final checkpoint carries, the one the uninterrupted run wrote (but its wall time)."""
+    run_dir = tmp_path / "run"
+    assert train_in_process(*args(mnist_root, run_dir)).returncode == 0
+    written = json.loads((run_dir / "metrics.json").read_text())
+    (run_dir / "metrics.json").unlink()  # the kill came before the record
+    before = {p: p.stat().st_mtime_ns for p in run_dir.rglob("*") if p.is_file()}
+    resumed = train_in_process(*args(mnist_root, run_dir, "resume=true"), capsys=capsys)
+    assert resumed.returncode == 0 and "its record was cut short" in resumed.stderr
+    completed = json.loads((run_dir / "metrics.json").read_text())
+    assert completed.pop("wall_time_s") > 0
+    written.pop("wall_time_s")
+    assert completed == written
+    after = {p: p.stat().st_mtime_ns for p in run_dir.rglob("*") if p.is_file()}
+    assert set(after) - set(before) == {run_dir / "metrics.json"}
+    assert all(after[p] == mtime for p, mtime in before.items())
