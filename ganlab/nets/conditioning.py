@@ -43,3 +43,17 @@ def check_labels(labels: torch.Tensor | None, num_classes: int) -> None:
         raise ValueError("this network is conditional: pass class labels")
     if num_classes == 0 and labels is not None:
         raise ValueError("this network is unconditional: it takes no labels")
+
+
+def with_labels(
+    x: torch.Tensor, labels: torch.Tensor | None, encoder: nn.Module | None, num_classes: int
+) -> torch.Tensor:
+    """`x` with its labels' encoding concatenated along dim 1: a vector beside a latent code
+    or flat features, constant planes beside an image. The one place a network checks and
+    takes its labels (`encoder` None: an unconditional network)."""
+    check_labels(labels, num_classes)
+    if encoder is None:
+        return x
+    if isinstance(encoder, LabelPlanes):
+        return torch.cat([x, encoder(labels, x.shape[2], x.shape[3])], dim=1)
+    return torch.cat([x, encoder(labels)], dim=1)

@@ -19,7 +19,7 @@ import math
 import torch
 from torch import nn
 
-from ganlab.nets.conditioning import LabelPlanes, LabelVector, check_labels
+from ganlab.nets.conditioning import LabelPlanes, LabelVector, with_labels
 from ganlab.nets.layers import Norm, activation_layer, check_image_shape
 
 BASE_MAPS = range(3, 8)
@@ -89,9 +89,7 @@ class Generator(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        check_labels(labels, self.num_classes)
-        if self.labels is not None:
-            z = torch.cat([z, self.labels(labels)], dim=1)
+        z = with_labels(z, labels, self.labels, self.num_classes)
         return self.net(z[:, :, None, None])
 
 
@@ -137,7 +135,5 @@ class Discriminator(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        check_labels(labels, self.num_classes)
-        if self.labels is not None:
-            x = torch.cat([x, self.labels(labels, x.shape[2], x.shape[3])], dim=1)
+        x = with_labels(x, labels, self.labels, self.num_classes)
         return self.net(x).squeeze(1)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ganlab.nets.conditioning import LabelVector, check_labels
+from ganlab.nets.conditioning import LabelVector, with_labels
 from ganlab.nets.layers import Norm, activation_layer, check_image_shape
 
 
@@ -98,9 +98,7 @@ class Generator(nn.Module):
         self.image = nn.Sequential(nn.Linear(int(hidden[-1]), pixels), nn.Tanh())
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        check_labels(labels, self.num_classes)
-        if self.labels is not None:
-            z = torch.cat([z, self.labels(labels)], dim=1)
+        z = with_labels(z, labels, self.labels, self.num_classes)
         return self.image(self.body(z)).view(-1, *self.image_shape)
 
 
@@ -134,8 +132,5 @@ class Discriminator(nn.Module):
         self.classify = nn.Linear(int(hidden[-1]), 1)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        check_labels(labels, self.num_classes)
-        x = x.flatten(1)
-        if self.labels is not None:
-            x = torch.cat([x, self.labels(labels)], dim=1)
+        x = with_labels(x.flatten(1), labels, self.labels, self.num_classes)
         return self.classify(self.body(x)).squeeze(1)

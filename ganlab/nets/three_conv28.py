@@ -18,7 +18,7 @@ all on). The defaults are the Keras code's: Glorot-uniform kernels, Keras' batch
 import torch
 from torch import nn
 
-from ganlab.nets.conditioning import LabelPlanes, LabelVector, check_labels
+from ganlab.nets.conditioning import LabelPlanes, LabelVector, with_labels
 from ganlab.nets.layers import Norm, activation_layer, check_image_shape
 
 KERNEL = 3
@@ -83,9 +83,7 @@ class Generator(nn.Module):
         )
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        check_labels(labels, self.num_classes)
-        if self.labels is not None:
-            z = torch.cat([z, self.labels(labels)], dim=1)
+        z = with_labels(z, labels, self.labels, self.num_classes)
         x = self.project(z).view(-1, BASE_FEATURES, self.start, self.start)
         return self.upsample(x)
 
@@ -131,7 +129,5 @@ class Discriminator(nn.Module):
         self.classify = nn.Linear(128 * end * end, 1, bias=bias)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        check_labels(labels, self.num_classes)
-        if self.labels is not None:
-            x = torch.cat([x, self.labels(labels, x.shape[2], x.shape[3])], dim=1)
+        x = with_labels(x, labels, self.labels, self.num_classes)
         return self.classify(self.features(x)).squeeze(1)
