@@ -96,6 +96,17 @@ def generator_wasserstein_loss(fake_scores: torch.Tensor) -> torch.Tensor:
     return -fake_scores.mean()
 
 
+def discriminator_rpgan_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """mean softplus(D(G(z)) - D(x)), each real paired with a fake: the relativistic pairing
+    loss (Jolicoeur-Martineau 2019; R3GAN's, Huang et al. 2024)."""
+    return F.softplus(fake_logits - real_logits).mean()
+
+
+def generator_rpgan_loss(fake_logits: torch.Tensor, real_logits: torch.Tensor) -> torch.Tensor:
+    """mean softplus(D(x) - D(G(z))): the generator's side, which needs D's outputs on reals."""
+    return F.softplus(real_logits - fake_logits).mean()
+
+
 @dataclass(frozen=True)
 class AdversarialLoss:
     """What each network minimises: `discriminator(real_logits, fake_logits)` and
@@ -103,13 +114,16 @@ class AdversarialLoss:
     `real_target`/`fake_target` (binary cross-entropy), so the label tricks apply to it.
     `decision_threshold`: the output above which the discriminator says real (None: a critic,
     whose scores have no threshold); the diagnosis's accuracy reads it. `nonsaturating`: the
-    generator minimises -log D(G(z)), whose value the diagnosis reads as D's belief."""
+    generator minimises -log D(G(z)), whose value the diagnosis reads as D's belief.
+    `relativistic`: the generator's loss also takes D's outputs on the real images,
+    `generator(fake_logits, real_logits)`."""
 
     discriminator: Callable[..., torch.Tensor]
-    generator: Callable[[torch.Tensor], torch.Tensor]
+    generator: Callable[..., torch.Tensor]
     label_targets: bool = False
     decision_threshold: float | None = 0.0
     nonsaturating: bool = False
+    relativistic: bool = False
 
     def traits(self) -> dict[str, bool]:
         """What the diagnosis judges a run's losses by (see `ganlab.diagnosis.rules`)."""
@@ -127,6 +141,12 @@ LOSSES: dict[str, AdversarialLoss] = {
     ),
     "wasserstein": AdversarialLoss(
         critic_wasserstein_loss, generator_wasserstein_loss, decision_threshold=None
+    ),
+    "rpgan": AdversarialLoss(
+        discriminator_rpgan_loss,
+        generator_rpgan_loss,
+        decision_threshold=None,
+        relativistic=True,
     ),
 }
 """`model.loss`: each adversarial loss by name."""
@@ -185,10 +205,38 @@ def r1_penalty(
         return 0.5 * norms.pow(2).mean(), norms
 
 
+def r2_penalty(
+    critic: Callable[..., torch.Tensor],
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    labels: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """R2: ½ mean ‖∇D(G(z))‖₂² on the generated images (`real` is unused), weighted by gamma as R1
+    (Roth et al. 2017; R3GAN pairs it with R1). In fp32 with autocast off."""
+    with torch.autocast(device_type=fake.device.type, enabled=False):
+        norms = critic_gradient_norms(critic, fake.detach().float(), labels)
+        return 0.5 * norms.pow(2).mean(), norms
+
+
+def r1_r2_penalty(
+    critic: Callable[..., torch.Tensor],
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    labels: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """R1 + R2, R3GAN's pair: with weight gamma, the loss gains gamma/2 · (mean ‖∇D(x)‖² + mean
+    ‖∇D(G(z))‖²); the norms of both, reals first."""
+    r1, real_norms = r1_penalty(critic, real, fake, labels)
+    r2, fake_norms = r2_penalty(critic, real, fake, labels)
+    return r1 + r2, torch.cat([real_norms, fake_norms])
+
+
 GradientPenalty = Callable[..., tuple[torch.Tensor, torch.Tensor]]
 GRADIENT_PENALTIES: dict[str, tuple[GradientPenalty, str]] = {
     "gradient_penalty": (gradient_penalty, "gp"),
     "r1": (r1_penalty, "r1"),
+    "r2": (r2_penalty, "r2"),
+    "r1_r2": (r1_r2_penalty, "r1_r2"),
 }
 """`model.penalty` values added to the discriminator's loss: the function of (critic, real,
 fake, labels) giving the unweighted penalty and the per-sample gradient norms, and the short

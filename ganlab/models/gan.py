@@ -44,7 +44,7 @@ from ganlab.run.values import Declared, Rule, at_least, choice, in_unit_interval
 from ganlab.sampling.latents import GRID_COLUMNS, grid_inputs
 
 PENALTIES = ("none", *GRADIENT_PENALTIES, "weight_clipping")
-LAZY_PENALTIES = ("r1",)
+LAZY_PENALTIES = ("r1", "r2", "r1_r2")
 """The penalties `penalty_every > 1` may apply lazily (StyleGAN2's R1)."""
 UPDATES = ("alternating", "simultaneous")
 GENERATOR_NOISE = ("reused", "fresh")
@@ -268,7 +268,7 @@ class GAN(LightningModule, Declared):
         with self.toggled_optimizer(opt_g):
             if not self.reuse_fakes:
                 fake = self.generator(self.noise(real), labels)
-            g_loss = self.objective.generator(self.discriminate(fake, labels))
+            g_loss = self.generator_loss(self.discriminate(fake, labels), real, labels)
             opt_g.zero_grad(set_to_none=True)
             self.manual_backward(g_loss)
             norms = self.gradient_norms("g")
@@ -307,7 +307,7 @@ class GAN(LightningModule, Declared):
         leaf = fake.detach().requires_grad_(True)
         real_logits, fake_logits = self.discriminate(real, labels), self.discriminate(leaf, labels)
         d_loss, metrics = self.discriminator_loss(real_logits, fake_logits, real, leaf, labels)
-        g_loss = self.objective.generator(fake_logits)
+        g_loss = self.generator_loss(fake_logits, real, labels, real_logits)
         (leaf_grad,) = torch.autograd.grad(g_loss, leaf, retain_graph=True)
         opt_g.zero_grad(set_to_none=True)
         opt_d.zero_grad(set_to_none=True)
@@ -348,6 +348,20 @@ class GAN(LightningModule, Declared):
             metrics[f"{prefix}_{short}"] = value.detach()
             metrics[f"{prefix}_grad_norm"] = norms.detach().mean()
         return loss, metrics | {f"{prefix}_loss": loss.detach()}
+
+    def generator_loss(
+        self,
+        fake_logits: torch.Tensor,
+        real: torch.Tensor,
+        labels: torch.Tensor | None,
+        real_logits: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """The generator's loss; a relativistic one also reads D on the real images."""
+        if not self.objective.relativistic:
+            return self.objective.generator(fake_logits)
+        if real_logits is None:
+            real_logits = self.discriminate(real, labels)
+        return self.objective.generator(fake_logits, real_logits)
 
     def scores(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> Metrics:
         """`c_wass` (the critic's Wasserstein estimate), or the mean outputs `d_real`/`d_fake`

@@ -8,15 +8,15 @@ import torch
 from torch import nn
 
 from ganlab import losses
-from ganlab.losses import GRADIENT_PENALTIES, LOSSES, r1_penalty
+from ganlab.losses import GRADIENT_PENALTIES, LOSSES, r1_penalty, r1_r2_penalty, r2_penalty
 from tests.helpers import REPO
 
 REAL = torch.tensor([2.0, 0.5, -1.0])
 FAKE = torch.tensor([-2.0, 0.0, 1.5])
 
 
-def test_the_table_names_the_five_losses():
-    assert list(LOSSES) == ["ns", "minimax", "hinge", "ls", "wasserstein"]
+def test_the_table_names_the_six_losses():
+    assert list(LOSSES) == ["ns", "minimax", "hinge", "ls", "wasserstein", "rpgan"]
     assert [name for name, loss in LOSSES.items() if loss.label_targets] == ["ns", "minimax"]
 
 
@@ -44,6 +44,21 @@ def test_wasserstein_on_known_scores():
     # mean fake - mean real = -0.5/3 - 1.5/3
     assert LOSSES["wasserstein"].discriminator(REAL, FAKE).item() == pytest.approx(-2.0 / 3)
     assert LOSSES["wasserstein"].generator(FAKE).item() == pytest.approx(0.5 / 3)
+
+
+def test_relativistic_pairing_on_known_logits():
+    """R3GAN's loss: softplus of each pair's difference, the generator's the other way round."""
+    softplus = lambda v: math.log1p(math.exp(v))  # noqa: E731
+    pairs = list(zip(REAL.tolist(), FAKE.tolist(), strict=True))
+    rpgan = LOSSES["rpgan"]
+    expected_d = sum(softplus(f - r) for r, f in pairs) / 3
+    expected_g = sum(softplus(r - f) for r, f in pairs) / 3
+    assert rpgan.discriminator(REAL, FAKE).item() == pytest.approx(expected_d, rel=1e-6)
+    assert rpgan.generator(FAKE, REAL).item() == pytest.approx(expected_g, rel=1e-6)
+    assert rpgan.relativistic and rpgan.decision_threshold is None
+    # pairing, not means: swapping two fakes changes the loss
+    swapped = FAKE[[1, 0, 2]]
+    assert rpgan.discriminator(REAL, swapped).item() != pytest.approx(expected_d)
 
 
 class Critic(nn.Module):
@@ -80,6 +95,34 @@ def test_r1_is_half_the_mean_squared_input_gradient_norm(conditional):
     (weight_grad,) = torch.autograd.grad(penalty, critic.body[1].weight)
     assert weight_grad.abs().sum() > 0
     assert GRADIENT_PENALTIES["r1"] == (r1_penalty, "r1")
+
+
+def input_gradients(critic, images, labels):
+    def score(image: torch.Tensor, label: torch.Tensor | None) -> torch.Tensor:
+        return critic(image[None], None if label is None else label[None])[0]
+
+    return torch.func.vmap(torch.func.grad(score), in_dims=(0, None if labels is None else 0))(
+        images, labels
+    )
+
+
+@pytest.mark.parametrize("conditional", [False, True])
+def test_r2_is_r1_on_the_fakes_and_r1_r2_is_both(conditional):
+    torch.manual_seed(0)
+    critic = Critic()
+    real, fake = torch.randn(4, 3, 2, 2), torch.randn(4, 3, 2, 2)
+    labels = torch.tensor([0, 1, 2, 1]) if conditional else None
+    on_fakes = input_gradients(critic, fake, labels).flatten(1)
+    r2, fake_norms = r2_penalty(critic, torch.full_like(real, 9.0), fake, labels)
+    assert r2.item() == pytest.approx(0.5 * on_fakes.pow(2).sum(1).mean().item(), rel=1e-5)
+    assert torch.allclose(fake_norms, on_fakes.norm(dim=1), rtol=1e-5)
+    both, norms = r1_r2_penalty(critic, real, fake, labels)
+    r1, real_norms = r1_penalty(critic, real, fake, labels)
+    assert both.item() == pytest.approx((r1 + r2).item(), rel=1e-6)
+    assert torch.equal(norms, torch.cat([real_norms, fake_norms]))
+    (weight_grad,) = torch.autograd.grad(both, critic.body[1].weight)
+    assert weight_grad.abs().sum() > 0
+    assert GRADIENT_PENALTIES["r1_r2"] == (r1_r2_penalty, "r1_r2")
 
 
 def test_the_new_loss_in_docs_extending_is_what_it_says():

@@ -3,6 +3,8 @@ the presets compute what they computed before to the last bit, every loss trains
 schedules, lazy R1 is applied every k steps with k times the weight, and checkpoints written
 under the old names (`constraint`, `gp_weight`) still load and resume."""
 
+import math
+
 import pytest
 import torch
 from lightning.pytorch import Callback
@@ -91,7 +93,9 @@ def test_every_loss_is_an_option_of_both_procedures(procedure, loss):
     real_logits, fake_logits = torch.tensor([1.5, -0.5]), torch.tensor([0.25, -2.0])
     ours = model.discriminator_loss(real_logits, fake_logits, None, None, None)[0]
     assert torch.equal(ours, LOSSES[loss].discriminator(real_logits, fake_logits))
-    assert torch.equal(model.objective.generator(fake_logits), LOSSES[loss].generator(fake_logits))
+    extra = (real_logits,) if LOSSES[loss].relativistic else ()
+    ours_g = model.generator_loss(fake_logits, None, None, real_logits)
+    assert torch.equal(ours_g, LOSSES[loss].generator(fake_logits, *extra))
     assert model.hparams.loss == loss
 
 
@@ -136,6 +140,21 @@ def test_lazy_r1_is_applied_every_k_steps_with_k_times_the_weight():
         if value is not None:
             assert torch.allclose(value, 2.0 * 3 * metrics["d_r1"])
             assert metrics["d_r1"] > 0
+
+
+@pytest.mark.parametrize("procedure", [DCGAN, WGAN])
+def test_r3gans_recipe_trains_on_both_schedules_with_lazy_r1_r2(procedure):
+    """The relativistic pairing loss with R1 + R2 (R3GAN), the penalty every other step."""
+    options = {"loss": "rpgan", "penalty": "r1_r2", "penalty_weight": 0.5, "penalty_every": 2}
+    model = build(procedure, **options)
+    seen = fit(model, steps=3).seen
+    applied = sorted({step for step, value, _ in seen if value is not None})
+    assert applied == [0, 2]
+    for _, value, metrics in seen:
+        if value is not None:
+            assert torch.allclose(value, 0.5 * 2 * metrics["c_r1_r2"])
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+    assert model.step_metrics.keys() >= {"c_loss", "c_wass", "g_loss", "c_acc_real"}
 
 
 def test_n_critic_discriminator_updates_on_their_own_batches_in_a_dcgan():
@@ -242,3 +261,21 @@ def test_a_wgan_gp_checkpoint_with_the_old_names_loads_and_resumes(mnist_root, t
     assert resumed["global_step"] == 2
     assert resumed["hyper_parameters"]["penalty"] == "gradient_penalty"
     assert torch.isfinite(torch.tensor(metrics["c_gp_step"]))
+
+
+def test_a_conditional_run_trains_with_r3gans_recipe_from_the_cli_config(mnist_root, tmp_path):
+    metrics = train(
+        compose_train(
+            f"data.root={mnist_root}",
+            "data.splits=[test]",
+            f"paths.output_dir={tmp_path}",
+            "logger=none",
+            "model=cdcgan",
+            "model.loss=rpgan",
+            "model.penalty=r1_r2",
+            "model.penalty_weight=1.0",
+            "trainer.max_steps=2",
+            *TINY,
+        )
+    )
+    assert math.isfinite(metrics["c_r1_r2_step"]) and math.isfinite(metrics["c_wass_step"])
