@@ -37,7 +37,14 @@ from ganlab.losses import (
 )
 from ganlab.models import ema as averaging
 from ganlab.models.optimizers import build_optimizers, class_options, stored
-from ganlab.nets.augment import POLICIES, augmentation_of, is_policy
+from ganlab.nets.augment import (
+    ADA_INTERVAL,
+    POLICIES,
+    AdaptiveProbability,
+    augmentation_of,
+    is_policy,
+    is_probability,
+)
 from ganlab.nets.build import build_pair
 from ganlab.run.checkpoint import module_from_checkpoint, read_checkpoint
 from ganlab.run.values import Declared, Rule, at_least, choice, in_unit_interval, positive
@@ -95,6 +102,7 @@ class GAN(LightningModule, Declared):
             is_policy,
             nullable=True,
         ),
+        Rule("augment_p", "choice", "'adaptive' or a number in [0, 1]", is_probability),
     )
 
     @classmethod
@@ -121,6 +129,11 @@ class GAN(LightningModule, Declared):
                     f"({', '.join(targets)}), not {p}loss={loss}: set {p}{trick}=0 or "
                     f"choose {p}loss=ns"
                 )
+        if values.get("augment_p", 1.0) != 1.0 and not values.get("augment"):
+            raise UsageError(
+                f"{p}augment_p={values['augment_p']} sets how often the DiffAugment policies "
+                f"apply, but {p}augment names none: set e.g. {p}augment=[translation,cutout]"
+            )
         n_critic = values.get("n_critic", 1)
         if values.get("update") == "simultaneous" and n_critic != 1:
             raise UsageError(
@@ -151,6 +164,7 @@ class GAN(LightningModule, Declared):
         label_flip: float = 0.0,
         ema: dict | None = None,
         augment: str | list[str] | None = None,
+        augment_p: float | str = 1.0,
         compile: bool | dict = False,
         channels_last: bool | None = None,
         diagnostics: bool = True,
@@ -178,6 +192,7 @@ class GAN(LightningModule, Declared):
         self.n_critic = n_critic
         self.reuse_fakes = generator_noise != "fresh"
         self.augmentation = augmentation_of(options["augment"])
+        self.ada = AdaptiveProbability() if augment_p == "adaptive" else None
         self.generator, self.discriminator = build_pair(
             options["net"], latent_dim, options["image_shape"], num_classes if conditional else 0
         )
@@ -290,6 +305,7 @@ class GAN(LightningModule, Declared):
         opt_d.zero_grad(set_to_none=True)
         self.manual_backward(loss)
         metrics |= self.health(real_logits, fake_logits) | self.gradient_norms("d")
+        metrics |= self.adapt(real_logits)
         opt_d.optimizer.step()  # the raw optimizer: Lightning counts generator steps only
         return metrics | self.clip(real, fake.detach(), labels, last)
 
@@ -314,6 +330,7 @@ class GAN(LightningModule, Declared):
         self.manual_backward(fake, leaf_grad)
         self.manual_backward(d_loss, inputs=list(self.discriminator.parameters()))
         metrics |= self.health(real_logits, fake_logits) | self.gradient_norms("d", "g")
+        metrics |= self.adapt(real_logits)
         opt_d.optimizer.step()
         metrics |= self.clip(real, leaf.detach(), labels, True)
         self.step_generator(opt_g)
@@ -398,6 +415,13 @@ class GAN(LightningModule, Declared):
         real, fake = decision_accuracy(real_logits, fake_logits, threshold)
         return {"d_acc_real": real, "d_acc_fake": fake}
 
+    def adapt(self, real_logits: torch.Tensor) -> Metrics:
+        """`augment_p=adaptive`: the probability watches D's signs on the reals (r_t)."""
+        if self.ada is None:
+            return {}
+        self.ada.observe(real_logits)
+        return {"augment_p": self.ada.p.clone()}
+
     def gradient_norms(self, *networks: str) -> Metrics:
         """`grad_norm_g`/`grad_norm_d`, just before the network's optimizer steps."""
         if not self.hparams.diagnostics:
@@ -409,14 +433,18 @@ class GAN(LightningModule, Declared):
         """D through the run's DiffAugment, for real and fake images alike; a penalty calls
         the discriminator itself, on un-augmented images."""
         if self.augmentation is not None:
-            images = self.augmentation(images)
+            p = self.hparams.augment_p
+            images = self.augmentation(images, self.ada.p if self.ada else float(p))
         return self.discriminator(images, labels)
 
     def step_generator(self, optimizer: LightningOptimizer) -> None:
-        """One generator update (one `global_step`), then the averaged copy follows it."""
+        """One generator update (one `global_step`), then the averaged copy follows it, and
+        an adaptive augmentation probability moves every `ADA_INTERVAL` updates."""
         optimizer.step()
         if self.ema is not None:
             self.ema.update(self.generator, self.trainer.global_step)
+        if self.ada is not None and self.trainer.global_step % ADA_INTERVAL == 0:
+            self.ada.adjust()
 
     def noise(self, like: torch.Tensor) -> torch.Tensor:
         return torch.randn(like.shape[0], self.latent_dim, device=like.device, dtype=like.dtype)

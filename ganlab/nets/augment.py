@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
+from torch import nn
 
 TRANSLATION_RATIO = 0.125
 CUTOUT_RATIO = 0.5
@@ -129,10 +130,59 @@ class DiffAugment:
     def __post_init__(self) -> None:
         policy_names(self.policies)
 
-    def __call__(self, images: torch.Tensor) -> torch.Tensor:
+    def __call__(self, images: torch.Tensor, p: float | torch.Tensor = 1.0) -> torch.Tensor:
+        """Each policy on each image with probability `p` (1: on every image, drawing nothing
+        more; StyleGAN2-ADA's per-image choice otherwise)."""
         for name in self.policies:
-            images = POLICIES[name](images)
+            augmented = POLICIES[name](images)
+            if isinstance(p, float) and p >= 1.0:
+                images = augmented
+                continue
+            chosen = torch.rand(images.shape[0], 1, 1, 1, device=images.device) < p
+            images = torch.where(chosen, augmented, images)
         return images
+
+
+ADA_TARGET = 0.6
+"""StyleGAN2-ADA's target for r_t = E[sign(D(x))] on the real images (its `ada_target`)."""
+ADA_INTERVAL = 4
+"""Generator steps between two adjustments of p (its `ada_interval`)."""
+ADA_KIMG = 500
+"""Thousands of real images over which p can move from 0 to 1 (its `ada_kimg`)."""
+
+
+class AdaptiveProbability(nn.Module):
+    """`augment_p=adaptive`: StyleGAN2-ADA's overfitting heuristic driving p. The discriminator's
+    signs on the real images are summed as they come (tensors: no host sync); every
+    `ADA_INTERVAL` generator steps p moves by ±(images seen)/(`ADA_KIMG`·1000) toward
+    r_t = `ADA_TARGET` and stays in [0, 1]. The three numbers are buffers, so p is in the
+    checkpoint and a resumed run continues exactly; p starts at 0 (no augmentation)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("p", torch.zeros(()))
+        self.register_buffer("signs", torch.zeros(()))
+        self.register_buffer("seen", torch.zeros(()))
+
+    @torch.no_grad()
+    def observe(self, real_logits: torch.Tensor) -> None:
+        self.signs += real_logits.detach().sign().sum().to(self.signs.dtype)
+        self.seen += real_logits.numel()
+
+    @torch.no_grad()
+    def adjust(self) -> None:
+        r_t = self.signs / self.seen.clamp(min=1)
+        step = torch.sign(r_t - ADA_TARGET) * self.seen / (ADA_KIMG * 1000)
+        self.p.copy_((self.p + step).clamp(0.0, 1.0))
+        self.signs.zero_()
+        self.seen.zero_()
+
+
+def is_probability(value: Any) -> bool:
+    """A valid `augment_p`: 'adaptive' or a number in [0, 1]."""
+    if value == "adaptive":
+        return True
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1
 
 
 def augmentation_of(value: str | Sequence[str] | None) -> DiffAugment | None:

@@ -6,6 +6,7 @@ import torch
 from torch.nn.utils import parametrize
 from torch.utils.data import DataLoader
 
+from ganlab.errors import UsageError
 from ganlab.models import DCGAN, GAN, WGAN
 from ganlab.nets.augment import DiffAugment
 from ganlab.run.checkpoint import load_module, read_checkpoint
@@ -29,8 +30,8 @@ class Recorded(DiffAugment):
         super().__init__(policies)
         object.__setattr__(self, "calls", [])
 
-    def __call__(self, images):
-        augmented = super().__call__(images)
+    def __call__(self, images, p=1.0):
+        augmented = super().__call__(images, p)
         self.calls.append((images, augmented))
         return augmented
 
@@ -172,3 +173,36 @@ def test_resume_is_bit_identical_with_both(mnist_root, tmp_path):
     assert ours["global_step"] == reference["global_step"] == 8
     for name, tensor in reference["state_dict"].items():
         assert torch.equal(ours["state_dict"][name], tensor), name
+
+
+def test_an_adaptive_probability_rises_when_d_is_sure_of_the_reals_and_resumes_with_it():
+    """augment_p=adaptive: p starts at 0, moves every 4 generator steps from D's signs on the
+    reals (here a discriminator that calls every real image real: r_t = 1 > 0.6, so p rises by
+    the images seen / 500,000), is logged, and is a buffer of the checkpoint."""
+    model = build(DCGAN, augment="translation", augment_p="adaptive")
+    with torch.no_grad():  # D's output bias: every image "real" by a wide margin
+        model.discriminator.classify.bias.fill_(100.0)
+    images = torch.rand(8, 1, 8, 8) * 2 - 1
+    loader = DataLoader([(images, torch.zeros(8, dtype=torch.long))] * 8, batch_size=None)
+    quiet_trainer(8).fit(model, train_dataloaders=loader)
+    assert model.ada.p.item() == pytest.approx(2 * 32 / 500_000)  # two adjustments of 32 images
+    assert model.step_metrics["augment_p"].item() == pytest.approx(32 / 500_000)
+    assert "ada.p" in model.state_dict()
+    again = build(DCGAN, augment="translation", augment_p="adaptive")
+    again.load_state_dict(model.state_dict())
+    assert again.ada.p.item() == model.ada.p.item()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"augment_p": 0.5}, r"model\.augment_p=0\.5 sets how often .* names none"),
+        (
+            {"augment": "cutout", "augment_p": 1.5},
+            r"model\.augment_p must be 'adaptive' or a number",
+        ),
+    ],
+)
+def test_a_bad_augmentation_probability_is_one_line(options, message):
+    with pytest.raises(UsageError, match=message):
+        build(DCGAN, **options)

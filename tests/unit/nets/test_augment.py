@@ -8,7 +8,11 @@ import torch.nn.functional as F
 from ganlab.errors import UsageError
 from ganlab.models import DCGAN
 from ganlab.nets.augment import (
+    ADA_INTERVAL,
+    ADA_KIMG,
+    ADA_TARGET,
     POLICIES,
+    AdaptiveProbability,
     DiffAugment,
     augmentation_of,
     brightness,
@@ -144,3 +148,26 @@ def test_an_unknown_policy_is_one_usage_error_naming_the_choices(value):
         "model.augment must be a comma-separated string or a list of policies from "
         f"['color', 'translation', 'cutout'] (or null), got {value!r}"
     )
+
+
+def test_a_probability_chooses_per_image_and_one_draws_nothing_more():
+    images = torch.rand(64, 1, 8, 8) * 2 - 1
+    torch.manual_seed(0)
+    always = DiffAugment(("cutout",))(images)
+    torch.manual_seed(0)
+    assert torch.equal(DiffAugment(("cutout",))(images, 1.0), always)  # as before the option
+    assert torch.equal(DiffAugment(("cutout",))(images, 0.0), images)
+    half = DiffAugment(("cutout",))(images, torch.tensor(0.5))
+    changed = (half != images).flatten(1).any(1)
+    assert 10 < changed.sum() < 54  # some images augmented, some not
+
+
+def test_the_adaptive_probability_follows_the_sign_of_d_on_the_reals():
+    ada = AdaptiveProbability()
+    ada.observe(torch.tensor([3.0, 1.0, 2.0, -1.0]))  # r_t = 0.5 < 0.6: p would fall, stays 0
+    ada.adjust()
+    assert ada.p.item() == 0.0 and ada.seen.item() == 0.0
+    ada.observe(torch.full((1000,), 5.0))  # r_t = 1: overfitting, p rises by 1000 / 500,000
+    ada.adjust()
+    assert ada.p.item() == pytest.approx(1000 / (ADA_KIMG * 1000))
+    assert 0 <= ADA_TARGET <= 1 and ADA_INTERVAL >= 1
