@@ -12,12 +12,15 @@ from torchvision.utils import make_grid, save_image
 from ganlab.callbacks.to_loggers import log_image
 from ganlab.diagnosis.signals import mean_pairwise_distance
 from ganlab.run.atomic import write_atomically
+from ganlab.run.values import Declared, Rule, at_least
 
 DIVERSITY = "sample_diversity"
 
 
-class SampleGrid(Callback):
-    """Every `every_n_epochs` epochs (and at the end of training) render the module's
+class SampleGrid(Callback, Declared):
+    """Every `every_n_epochs` epochs, with `every_n_steps` also before the first update and
+    every that many generator updates (as the sources show their grids: after 0, 200, …
+    iterations), and at the end of training, render the module's
     `fixed_samples()` into `dirpath/epoch_EEE_step_SSSSSS.png` and the loggers' `samples` image,
     and log the grid's diversity (`sample_diversity`: its images' mean pairwise distance over
     that of the first real training batch; 1: as varied as real images, 0: one image).
@@ -25,9 +28,23 @@ class SampleGrid(Callback):
     `nrow` images per row; by default the module's `grid_columns`, so that a conditional
     run's grid shows one row per class."""
 
-    def __init__(self, dirpath: str, every_n_epochs: int = 1, nrow: int | None = None):
+    config_prefix = "callbacks.sample_grid."
+    rules = (
+        Rule("every_n_epochs", "integer", ">= 1", at_least(1), nullable=True),
+        Rule("every_n_steps", "integer", ">= 1", at_least(1), nullable=True),
+    )
+
+    def __init__(
+        self,
+        dirpath: str,
+        every_n_epochs: int | None = 1,
+        nrow: int | None = None,
+        every_n_steps: int | None = None,
+    ):
+        self.check_values({"every_n_epochs": every_n_epochs, "every_n_steps": every_n_steps})
         self.dirpath = Path(dirpath)
         self.every_n_epochs = every_n_epochs
+        self.every_n_steps = every_n_steps
         self.nrow = nrow
         self.last_written_step = -1
         self.real_diversity: torch.Tensor | None = None
@@ -62,8 +79,18 @@ class SampleGrid(Callback):
         log_image(trainer.loggers, "samples", grid, step)
         return path
 
+    def on_train_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        if self.every_n_steps and trainer.global_step == 0:
+            self.write(trainer, pl_module)  # the untrained generator
+
+    def on_train_batch_end(
+        self, trainer: Trainer, pl_module: LightningModule, outputs: Any, batch: Any, idx: int
+    ) -> None:
+        if self.every_n_steps and trainer.global_step % self.every_n_steps == 0:
+            self.write(trainer, pl_module)
+
     def on_train_epoch_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
-        if (trainer.current_epoch + 1) % self.every_n_epochs == 0:
+        if self.every_n_epochs and (trainer.current_epoch + 1) % self.every_n_epochs == 0:
             self.write(trainer, pl_module)
 
     def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
