@@ -10,7 +10,7 @@ SWEEP ?= smoke
 SWEEP_DIR ?= $(shell ls -td outputs/sweeps/*/*/ outputs/train/multiruns/*/ 2>/dev/null | head -1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install train sweep report presets-gpu presets-mnist test test-fast lint format tensorboard bench clean
+.PHONY: help install train sweep report presets-gpu presets-mnist gpu-check test test-fast lint format tensorboard bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ presets-mnist: $(STAMP) ## every MNIST preset and sweep=rdfia_mnist at full leng
 	SET=mnist TRAINER=$(or $(TRAINER),cpu) DEVICE=$(or $(DEVICE),cpu) N=2000 REAL_N=2000 \
 		DATA=$(or $(DATA),../shared/data) OUT=outputs/mnist_presets PY=$(PY) \
 		scripts/run_presets.sh 'data.splits=[test]' $(ARGS)
+
+gpu-check: $(STAMP) ## on a GPU machine, ~8 min: every procedure, determinism, the bench's GPU rows (DATA=dir; DRY_RUN=1 prints the commands)
+	$(PY) scripts/gpu_check.py --data $(or $(DATA),../shared/data) $(if $(DRY_RUN),--dry-run) $(ARGS)
 
 test: $(STAMP) ## run the test suite (offline, CPU, one worker per core; a file stays on one worker, so its module fixtures are built once)
 	$(PY) -m pytest -q -n auto --dist loadfile $(ARGS)
