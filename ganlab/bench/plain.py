@@ -148,7 +148,7 @@ class WGANLoop(PlainLoop):
 def loop_for(hparams: Mapping[str, Any]) -> type[PlainLoop]:
     """The loop that writes out the schedule these hyper-parameters ask for."""
     hp = hparams
-    plain = not hp.get("augment") and hp.get("penalty_every", 1) == 1
+    plain = not hp.get("augment") and hp.get("penalty_every", 1) == hp.get("n_generator", 1) == 1
     reused = hp.get("generator_noise", "reused") == "reused"
     dcgan = (hp["loss"], hp["n_critic"], hp["penalty"]) == ("ns", 1, "none") and reused
     if plain and dcgan:

@@ -88,6 +88,7 @@ class GAN(LightningModule, Declared):
         *averaging.RULES,
         choice("loss", tuple(LOSSES)),
         Rule("n_critic", "integer", ">= 1", at_least(1), always_name_type=True),
+        Rule("n_generator", "integer", ">= 1", at_least(1), always_name_type=True),
         choice("penalty", PENALTIES),
         Rule("penalty_weight", "number", ">= 0", at_least(0), label="the penalty weight"),
         Rule("penalty_every", "integer", ">= 1", at_least(1)),
@@ -134,12 +135,13 @@ class GAN(LightningModule, Declared):
                 f"{p}augment_p={values['augment_p']} sets how often the DiffAugment policies "
                 f"apply, but {p}augment names none: set e.g. {p}augment=[translation,cutout]"
             )
-        n_critic = values.get("n_critic", 1)
-        if values.get("update") == "simultaneous" and n_critic != 1:
-            raise UsageError(
-                f"{p}update=simultaneous takes one discriminator update per step, not "
-                f"{p}n_critic={n_critic}: set {p}n_critic=1 or {p}update=alternating"
-            )
+        for key in ("n_critic", "n_generator"):
+            count = values.get(key, 1)
+            if values.get("update") == "simultaneous" and count != 1:
+                raise UsageError(
+                    f"{p}update=simultaneous takes one update of each network per step, not "
+                    f"{p}{key}={count}: set {p}{key}=1 or {p}update=alternating"
+                )
 
     def __init__(
         self,
@@ -153,6 +155,7 @@ class GAN(LightningModule, Declared):
         sample_count: int = 64,
         loss: str = "ns",
         n_critic: int = 1,
+        n_generator: int = 1,
         penalty: str = "none",
         penalty_weight: float = 10.0,
         penalty_every: int = 1,
@@ -279,15 +282,16 @@ class GAN(LightningModule, Declared):
                 fake = self.generator(self.noise(real), labels)
             with self.toggled_optimizer(opt_d):
                 updates.append(self.discriminator_update(opt_d, real, fake, labels, last))
-        # 2. the generator: one update against the updated discriminator
-        with self.toggled_optimizer(opt_g):
-            if not self.reuse_fakes:
-                fake = self.generator(self.noise(real), labels)
-            g_loss = self.generator_loss(self.discriminate(fake, labels), real, labels)
-            opt_g.zero_grad(set_to_none=True)
-            self.manual_backward(g_loss)
-            norms = self.gradient_norms("g")
-            self.step_generator(opt_g)  # through Lightning: one global_step
+        # 2. the generator: n_generator updates (1 but for experiments) against the updated D
+        for index in range(self.hparams.n_generator):
+            with self.toggled_optimizer(opt_g):
+                if index > 0 or not self.reuse_fakes:
+                    fake = self.generator(self.noise(real), labels)
+                g_loss = self.generator_loss(self.discriminate(fake, labels), real, labels)
+                opt_g.zero_grad(set_to_none=True)
+                self.manual_backward(g_loss)
+                norms = self.gradient_norms("g")
+                self.step_generator(opt_g)  # through Lightning: one global_step each
         self.log_step(mean_over(updates) | norms | {"g_loss": g_loss.detach()})
 
     def discriminator_update(

@@ -181,7 +181,7 @@ ROWS = [
     Row(
         "penalty",
         lambda p: ["model=wgan_gp", "model.penalty=spectral"],
-        "model.penalty must be one of ['none', 'gradient_penalty', 'r1', 'weight_clipping'], "
+        "model.penalty must be one of ['none', 'gradient_penalty', 'r1', 'r2', 'r1_r2', 'weight_clipping'], "
         "got 'spectral'",
     ),
     Row(

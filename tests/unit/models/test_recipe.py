@@ -172,7 +172,7 @@ def test_n_critic_discriminator_updates_on_their_own_batches_in_a_dcgan():
     [
         ({"loss": "hinge", "label_flip": 0.1}, r"^model\.label_flip=0\.1 changes the targets"),
         ({"loss": "wasserstein", "label_noise": 0.1}, "set model.label_noise=0 or choose"),
-        ({"update": "simultaneous", "n_critic": 2}, "takes one discriminator update per step"),
+        ({"update": "simultaneous", "n_critic": 2}, "takes one update of each network per step"),
         ({"penalty": "gradient_penalty", "penalty_every": 2}, "applies to model.penalty=r1"),
     ],
 )

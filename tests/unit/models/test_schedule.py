@@ -67,3 +67,20 @@ def test_a_procedure_may_not_write_its_own_training_step():
         class OwnLoop(GAN):
             def training_step(self, batch, batch_idx):
                 return None
+
+
+def test_several_generator_updates_per_step_each_count_as_one():
+    """model.n_generator=3: after the discriminator's update, three generator updates (the
+    first through the reused fakes, the others on fresh noise), each a global_step."""
+    torch.manual_seed(0)
+    model = GAN(net=NET, optim=OPTIM, latent_dim=4, image_shape=(1, 8, 8), n_generator=3)
+    calls = []
+    model.generator.register_forward_hook(lambda *_: calls.append(1))
+    trainer = fit(model, batch=4, steps=6)
+    assert trainer.global_step == 6  # max_steps counts generator updates: two batches
+    opt_g, opt_d = model.optimizers()
+    assert {s["step"].item() for s in opt_g.optimizer.state.values()} == {6.0}
+    assert {s["step"].item() for s in opt_d.optimizer.state.values()} == {2.0}
+    assert len(calls) == 2 * 3  # per batch: the reused fakes, then two fresh draws
+    with pytest.raises(UsageError, match=r"takes one update of each network per step"):
+        GAN(net=NET, optim=OPTIM, image_shape=(1, 8, 8), n_generator=2, update="simultaneous")
