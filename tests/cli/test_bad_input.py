@@ -181,8 +181,8 @@ ROWS = [
     Row(
         "penalty",
         lambda p: ["model=wgan_gp", "model.penalty=spectral"],
-        "model.penalty must be one of ['none', 'gradient_penalty', 'r1', 'r2', 'r1_r2', 'weight_clipping'], "
-        "got 'spectral'",
+        "model.penalty must be one of ['none', 'gradient_penalty', 'r1', 'r2', 'r1_r2', "
+        "'weight_clipping'], got 'spectral'",
     ),
     Row(
         "label_tricks_on_hinge",
