@@ -1,5 +1,15 @@
-"""How a class label enters a network: one-hot vectors for the generator, one-hot planes for
-the discriminator (the Generative Deep Learning book's CGAN), or a learned embedding."""
+"""How a class label enters a network, chosen per network by `conditioning`:
+
+- `concat` (the default, the sources'): one-hot vectors (or a learned embedding) beside the
+  generator's latent code, one-hot planes beside the discriminator's image (the Generative Deep
+  Learning book's CGAN; Mirza & Osindero 2014);
+- `none`: the network takes the labels and ignores them (the RDFIA course's question of
+  conditioning the generator only);
+- `projection` (discriminators): the output gains the inner product of a learned class
+  embedding with the features before the last layer (Miyato & Koyama 2018); the embedding
+  starts at zero, so the untrained projection adds nothing to the logit."""
+
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -57,3 +67,36 @@ def with_labels(
     if isinstance(encoder, LabelPlanes):
         return torch.cat([x, encoder(labels, x.shape[2], x.shape[3])], dim=1)
     return torch.cat([x, encoder(labels)], dim=1)
+
+
+GENERATOR_CONDITIONING = ("concat", "none")
+DISCRIMINATOR_CONDITIONING = ("concat", "none", "projection")
+
+
+def label_input(
+    conditioning: str, num_classes: int, build: Callable[[], nn.Module], modes: tuple[str, ...]
+) -> nn.Module | None:
+    """The encoder whose output is concatenated to the input: `build()` under `concat`."""
+    if conditioning not in modes:
+        raise ValueError(f"conditioning must be one of {modes}, got {conditioning!r}")
+    return build() if num_classes and conditioning == "concat" else None
+
+
+class Projection(nn.Module):
+    """`logit + <embed(y), features>`, the projection discriminator's class term."""
+
+    def __init__(self, num_classes: int, features: int):
+        super().__init__()
+        # a plain parameter, not an nn.Embedding: the init transforms leave it at zero
+        self.embedding = nn.Parameter(torch.zeros(num_classes, features))
+
+    def forward(
+        self, logits: torch.Tensor, features: torch.Tensor, labels: torch.Tensor
+    ) -> torch.Tensor:
+        return logits + (self.embedding[labels] * features.flatten(1)).sum(1)
+
+
+def projection(conditioning: str, num_classes: int, features: int) -> Projection | None:
+    return (
+        Projection(num_classes, features) if num_classes and conditioning == "projection" else None
+    )

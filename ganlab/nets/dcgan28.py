@@ -11,7 +11,15 @@ layer of a network at once, as Keras' `use_bias` does.
 import torch
 from torch import nn
 
-from ganlab.nets.conditioning import LabelPlanes, LabelVector, with_labels
+from ganlab.nets.conditioning import (
+    DISCRIMINATOR_CONDITIONING,
+    GENERATOR_CONDITIONING,
+    LabelPlanes,
+    LabelVector,
+    label_input,
+    projection,
+    with_labels,
+)
 from ganlab.nets.layers import Norm, activation_layer, check_image_shape
 
 
@@ -31,6 +39,7 @@ class Generator(nn.Module):
         image_shape: tuple[int, int, int],
         num_classes: int = 0,
         label_mode: str = "onehot",
+        conditioning: str = "concat",
         negative_slope: float = 0.3,
         activation: str = "leaky_relu",
         norm: str = "batch",
@@ -43,7 +52,12 @@ class Generator(nn.Module):
         self.start = _check_size(size)
         norms = Norm(norm, bn_momentum, bn_eps)
         self.num_classes = num_classes
-        self.labels = LabelVector(num_classes, label_mode) if num_classes else None
+        self.labels = label_input(
+            conditioning,
+            num_classes,
+            lambda: LabelVector(num_classes, label_mode),
+            GENERATOR_CONDITIONING,
+        )
         in_dim = latent_dim + (self.labels.dim if self.labels else 0)
         features = self.start * self.start * 256
         self.project = nn.Sequential(
@@ -76,6 +90,7 @@ class Discriminator(nn.Module):
         image_shape: tuple[int, int, int],
         num_classes: int = 0,
         label_mode: str = "onehot",
+        conditioning: str = "concat",
         dropout: float = 0.3,
         norm: str = "none",
         negative_slope: float = 0.3,
@@ -88,7 +103,12 @@ class Discriminator(nn.Module):
         start = _check_size(size)
         norms = Norm(norm, bn_momentum, bn_eps)
         self.num_classes = num_classes
-        self.labels = LabelPlanes(num_classes, label_mode) if num_classes else None
+        self.labels = label_input(
+            conditioning,
+            num_classes,
+            lambda: LabelPlanes(num_classes, label_mode),
+            DISCRIMINATOR_CONDITIONING,
+        )
         in_channels = channels + (self.labels.channels if self.labels else 0)
         self.features = nn.Sequential(
             nn.Conv2d(in_channels, 64, 5, stride=2, padding=2, bias=bias),
@@ -101,7 +121,9 @@ class Discriminator(nn.Module):
             nn.Flatten(),
         )
         self.classify = nn.Linear(128 * start * start, 1, bias=bias)
+        self.projection = projection(conditioning, num_classes, 128 * start * start)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        x = with_labels(x, labels, self.labels, self.num_classes)
-        return self.classify(self.features(x)).squeeze(1)
+        features = self.features(with_labels(x, labels, self.labels, self.num_classes))
+        logits = self.classify(features).squeeze(1)
+        return logits if self.projection is None else self.projection(logits, features, labels)

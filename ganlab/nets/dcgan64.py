@@ -19,7 +19,15 @@ import math
 import torch
 from torch import nn
 
-from ganlab.nets.conditioning import LabelPlanes, LabelVector, with_labels
+from ganlab.nets.conditioning import (
+    DISCRIMINATOR_CONDITIONING,
+    GENERATOR_CONDITIONING,
+    LabelPlanes,
+    LabelVector,
+    label_input,
+    projection,
+    with_labels,
+)
 from ganlab.nets.layers import Norm, activation_layer, check_image_shape
 
 BASE_MAPS = range(3, 8)
@@ -53,6 +61,7 @@ class Generator(nn.Module):
         image_shape: tuple[int, int, int],
         num_classes: int = 0,
         label_mode: str = "onehot",
+        conditioning: str = "concat",
         base_channels: int = 64,
         max_channels: int = 512,
         negative_slope: float = 0.2,
@@ -69,7 +78,12 @@ class Generator(nn.Module):
         norms = Norm(norm, bn_momentum, bn_eps)
         hidden_bias = bias and norm == "none"
         self.num_classes = num_classes
-        self.labels = LabelVector(num_classes, label_mode) if num_classes else None
+        self.labels = label_input(
+            conditioning,
+            num_classes,
+            lambda: LabelVector(num_classes, label_mode),
+            GENERATOR_CONDITIONING,
+        )
         in_dim = latent_dim + (self.labels.dim if self.labels else 0)
         layers: list[nn.Module] = [
             nn.ConvTranspose2d(in_dim, widths[0], start, stride=1, padding=0, bias=hidden_bias),
@@ -102,6 +116,7 @@ class Discriminator(nn.Module):
         image_shape: tuple[int, int, int],
         num_classes: int = 0,
         label_mode: str = "onehot",
+        conditioning: str = "concat",
         base_channels: int = 64,
         max_channels: int = 512,
         norm: str = "batch",
@@ -117,7 +132,12 @@ class Discriminator(nn.Module):
         widths = list(reversed(_widths(steps, base_channels, max_channels)))
         norms = Norm(norm, bn_momentum, bn_eps)
         self.num_classes = num_classes
-        self.labels = LabelPlanes(num_classes, label_mode) if num_classes else None
+        self.labels = label_input(
+            conditioning,
+            num_classes,
+            lambda: LabelPlanes(num_classes, label_mode),
+            DISCRIMINATOR_CONDITIONING,
+        )
         in_channels = channels + (self.labels.channels if self.labels else 0)
         layers: list[nn.Module] = [
             nn.Conv2d(in_channels, widths[0], 4, stride=2, padding=1, bias=bias),
@@ -133,7 +153,11 @@ class Discriminator(nn.Module):
             ]
         layers += [nn.Conv2d(widths[-1], 1, end, stride=1, padding=0, bias=bias), nn.Flatten()]
         self.net = nn.Sequential(*layers)
+        self.projection = projection(conditioning, num_classes, widths[-1] * end * end)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         x = with_labels(x, labels, self.labels, self.num_classes)
-        return self.net(x).squeeze(1)
+        if self.projection is None:
+            return self.net(x).squeeze(1)
+        features = self.net[:-2](x)  # before the last convolution
+        return self.projection(self.net[-2:](features).squeeze(1), features, labels)

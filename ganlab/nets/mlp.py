@@ -17,7 +17,14 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ganlab.nets.conditioning import LabelVector, with_labels
+from ganlab.nets.conditioning import (
+    DISCRIMINATOR_CONDITIONING,
+    GENERATOR_CONDITIONING,
+    LabelVector,
+    label_input,
+    projection,
+    with_labels,
+)
 from ganlab.nets.layers import Norm, activation_layer, check_image_shape
 
 
@@ -74,6 +81,7 @@ class Generator(nn.Module):
         image_shape: tuple[int, int, int],
         num_classes: int = 0,
         label_mode: str = "onehot",
+        conditioning: str = "concat",
         label_features: int = 0,
         hidden: Sequence[int] = (256, 512, 1024),
         norm: str = "batch",
@@ -86,10 +94,11 @@ class Generator(nn.Module):
         super().__init__()
         self.image_shape = check_image_shape(image_shape)
         self.num_classes = num_classes
-        self.labels = (
-            LabelInput(num_classes, label_mode, label_features, negative_slope)
-            if num_classes
-            else None
+        self.labels = label_input(
+            conditioning,
+            num_classes,
+            lambda: LabelInput(num_classes, label_mode, label_features, negative_slope),
+            GENERATOR_CONDITIONING,
         )
         in_features = latent_dim + (self.labels.dim if self.labels else 0)
         norms = Norm(norm, bn_momentum, bn_eps)
@@ -110,6 +119,7 @@ class Discriminator(nn.Module):
         image_shape: tuple[int, int, int],
         num_classes: int = 0,
         label_mode: str = "onehot",
+        conditioning: str = "concat",
         label_features: int = 0,
         hidden: Sequence[int] = (1024, 512, 256),
         norm: str = "none",
@@ -121,16 +131,19 @@ class Discriminator(nn.Module):
         super().__init__()
         channels, height, width = check_image_shape(image_shape)
         self.num_classes = num_classes
-        self.labels = (
-            LabelInput(num_classes, label_mode, label_features, negative_slope)
-            if num_classes
-            else None
+        self.labels = label_input(
+            conditioning,
+            num_classes,
+            lambda: LabelInput(num_classes, label_mode, label_features, negative_slope),
+            DISCRIMINATOR_CONDITIONING,
         )
         in_features = channels * height * width + (self.labels.dim if self.labels else 0)
         norms = Norm(norm, bn_momentum, bn_eps)
         self.body = hidden_layers(in_features, hidden, norms, dropout, "leaky_relu", negative_slope)
         self.classify = nn.Linear(int(hidden[-1]), 1)
+        self.projection = projection(conditioning, num_classes, int(hidden[-1]))
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        x = with_labels(x.flatten(1), labels, self.labels, self.num_classes)
-        return self.classify(self.body(x)).squeeze(1)
+        features = self.body(with_labels(x.flatten(1), labels, self.labels, self.num_classes))
+        logits = self.classify(features).squeeze(1)
+        return logits if self.projection is None else self.projection(logits, features, labels)

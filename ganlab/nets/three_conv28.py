@@ -18,7 +18,15 @@ all on). The defaults are the Keras code's: Glorot-uniform kernels, Keras' batch
 import torch
 from torch import nn
 
-from ganlab.nets.conditioning import LabelPlanes, LabelVector, with_labels
+from ganlab.nets.conditioning import (
+    DISCRIMINATOR_CONDITIONING,
+    GENERATOR_CONDITIONING,
+    LabelPlanes,
+    LabelVector,
+    label_input,
+    projection,
+    with_labels,
+)
 from ganlab.nets.layers import Norm, activation_layer, check_image_shape
 
 KERNEL = 3
@@ -52,6 +60,7 @@ class Generator(nn.Module):
         image_shape: tuple[int, int, int],
         num_classes: int = 0,
         label_mode: str = "onehot",
+        conditioning: str = "concat",
         activation: str = "leaky_relu",
         negative_slope: float = 0.01,
         norm: str = "batch",
@@ -64,7 +73,12 @@ class Generator(nn.Module):
         self.start = _base_size(size)
         norms = Norm(norm, bn_momentum, bn_eps)
         self.num_classes = num_classes
-        self.labels = LabelVector(num_classes, label_mode) if num_classes else None
+        self.labels = label_input(
+            conditioning,
+            num_classes,
+            lambda: LabelVector(num_classes, label_mode),
+            GENERATOR_CONDITIONING,
+        )
         in_dim = latent_dim + (self.labels.dim if self.labels else 0)
         self.project = nn.Linear(in_dim, self.start * self.start * BASE_FEATURES, bias=bias)
         self.upsample = nn.Sequential(
@@ -98,6 +112,7 @@ class Discriminator(nn.Module):
         image_shape: tuple[int, int, int],
         num_classes: int = 0,
         label_mode: str = "onehot",
+        conditioning: str = "concat",
         negative_slope: float = 0.01,
         norm: str = "batch",
         dropout: float = 0.0,
@@ -110,7 +125,12 @@ class Discriminator(nn.Module):
         _base_size(size)
         norms = Norm(norm, bn_momentum, bn_eps)
         self.num_classes = num_classes
-        self.labels = LabelPlanes(num_classes, label_mode) if num_classes else None
+        self.labels = label_input(
+            conditioning,
+            num_classes,
+            lambda: LabelPlanes(num_classes, label_mode),
+            DISCRIMINATOR_CONDITIONING,
+        )
         in_channels = channels + (self.labels.channels if self.labels else 0)
         layers: list[nn.Module] = [
             nn.Conv2d(in_channels, 32, KERNEL, stride=2, padding=1, bias=bias),
@@ -127,7 +147,9 @@ class Discriminator(nn.Module):
         end = _halved(size, 3)
         self.features = nn.Sequential(*layers, nn.Flatten())
         self.classify = nn.Linear(128 * end * end, 1, bias=bias)
+        self.projection = projection(conditioning, num_classes, 128 * end * end)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        x = with_labels(x, labels, self.labels, self.num_classes)
-        return self.classify(self.features(x)).squeeze(1)
+        features = self.features(with_labels(x, labels, self.labels, self.num_classes))
+        logits = self.classify(features).squeeze(1)
+        return logits if self.projection is None else self.projection(logits, features, labels)

@@ -2,6 +2,7 @@
 to build a conditional model for data without labels."""
 
 import logging
+import math
 
 import pytest
 import torch
@@ -11,7 +12,9 @@ from ganlab.data.base import ImageDataModule, TensorImages
 from ganlab.errors import UsageError, user_error_of
 from ganlab.models import DCGAN
 from ganlab.run.config import CONF_DIR
-from ganlab.run.fit import build_model
+from ganlab.run.fit import build_model, train
+from tests.helpers import TINY
+from tests.helpers.checkpoints import compose_train
 
 NET = {
     "generator": {"_target_": "ganlab.nets.mlp.Generator", "hidden": [16]},
@@ -94,3 +97,33 @@ def test_conditional_preset_on_unlabelled_data_is_a_usage_error(preset):
     message = str(error)
     assert "model.conditional=true but the data module yields no labels" in message
     assert "data.condition_on=" in message and "model.conditional=false" in message
+
+
+@pytest.mark.parametrize(
+    ("preset", "generator", "discriminator"),
+    [
+        ("cdcgan", "none", "projection"),
+        ("cgan", "concat", "projection"),
+        ("cwgan_gp", "concat", "none"),
+    ],
+)
+def test_each_conditioning_trains_from_the_cli_config(
+    mnist_root, tmp_path, preset, generator, discriminator
+):
+    """The conditioning methods as options of the presets' networks, two steps each."""
+    metrics = train(
+        compose_train(
+            f"data.root={mnist_root}",
+            "data.splits=[test]",
+            f"paths.output_dir={tmp_path}",
+            "logger=none",
+            f"model={preset}",
+            f"model.net.generator.conditioning={generator}",
+            f"model.net.discriminator.conditioning={discriminator}",
+            "trainer.max_steps=2",
+            *TINY,
+        )
+    )
+    assert math.isfinite(metrics["g_loss_step"])
+    state = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
+    assert ("discriminator.projection.embedding" in state) == (discriminator == "projection")

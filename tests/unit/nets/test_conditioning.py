@@ -3,7 +3,9 @@
 import pytest
 import torch
 
+from ganlab.errors import UsageError
 from ganlab.nets import dcgan28, dcgan64, mlp
+from ganlab.nets.build import build_pair
 from ganlab.nets.conditioning import LabelPlanes, LabelVector
 
 FAMILIES = {
@@ -95,3 +97,63 @@ def test_conditional_networks_refuse_missing_labels_and_unconditional_refuse_lab
     unconditional = module.Generator(8, shape, 0, **g_kwargs)
     with pytest.raises(ValueError, match="takes no labels"):
         unconditional(torch.randn(2, 8), torch.tensor([0, 1]))
+
+
+CONDITIONED = {
+    "dcgan28": ("ganlab.nets.dcgan28", (1, 28, 28), {}),
+    "dcgan64": ("ganlab.nets.dcgan64", (1, 32, 32), {"base_channels": 8, "max_channels": 16}),
+    "three_conv28": ("ganlab.nets.three_conv28", (1, 28, 28), {}),
+    "mlp": ("ganlab.nets.mlp", (1, 28, 28), {"hidden": (32, 16)}),
+}
+
+
+def built_pair(family: str, generator: str, discriminator: str):
+    module, shape, sizes = CONDITIONED[family]
+    torch.manual_seed(0)
+    g_sizes = {"hidden": (16, 32)} if family == "mlp" else sizes
+    net = {
+        "generator": {"_target_": f"{module}.Generator", "conditioning": generator, **g_sizes},
+        "discriminator": {
+            "_target_": f"{module}.Discriminator",
+            "conditioning": discriminator,
+            "dropout": 0.0,
+            **sizes,
+        },
+    }
+    g, d = build_pair(net, 8, shape, 10)
+    return g.eval(), d.eval(), shape
+
+
+@pytest.mark.parametrize("family", CONDITIONED)
+def test_none_takes_the_labels_and_ignores_them(family):
+    generator, discriminator, shape = built_pair(family, "none", "none")
+    z, images = torch.randn(4, 8), torch.rand(4, *shape) * 2 - 1
+    zeros, nines = torch.zeros(4, dtype=torch.long), torch.full((4,), 9)
+    with torch.no_grad():
+        assert torch.equal(generator(z, zeros), generator(z, nines))
+        assert torch.equal(discriminator(images, zeros), discriminator(images, nines))
+    with pytest.raises(ValueError, match="this network is conditional: pass class labels"):
+        generator(z)
+    assert not any(isinstance(m, (LabelVector, LabelPlanes)) for m in generator.modules())
+
+
+@pytest.mark.parametrize("family", CONDITIONED)
+def test_projection_adds_a_class_term_that_starts_at_zero(family):
+    _, concat, shape = built_pair(family, "concat", "none")
+    _, projected, _ = built_pair(family, "concat", "projection")
+    images = torch.rand(4, *shape) * 2 - 1
+    labels = torch.tensor([0, 3, 5, 9])
+    with torch.no_grad():
+        untrained = projected(images, labels)
+        for p in projected.parameters():  # only the projection's embedding differs from 'none'
+            if p.ndim == 2 and p.shape[0] == 10:
+                p.normal_()
+        trained = projected(images, labels)
+        swapped = projected(images, labels.flip(0))
+    assert torch.allclose(untrained, concat(images, labels), atol=1e-6)  # same weights, term 0
+    assert not torch.allclose(trained, swapped)  # the class now changes the score
+
+
+def test_a_conditioning_a_network_cannot_take_is_a_usage_error():
+    with pytest.raises(UsageError, match=r"conditioning must be one of \('concat', 'none'\)"):
+        built_pair("dcgan28", "projection", "concat")
