@@ -5,6 +5,8 @@
   digits are equally present, 0 when every image is read as the same digit (mode collapse).
 - `mean_confidence`: the mean probability of the predicted class; low values mean digits the
   classifier cannot read.
+- `modes`, `modes_kl` (Stacked MNIST): the digit triples read channel by channel, how many of
+  the 1,000 occur, and the KL divergence of their histogram from uniform (PacGAN's protocol).
 """
 
 import math
@@ -26,3 +28,16 @@ def class_entropy(probabilities: torch.Tensor) -> float:
 
 def mean_confidence(probabilities: torch.Tensor) -> float:
     return probabilities.max(1).values.mean().item()
+
+
+def mode_coverage(channel_probabilities: list[torch.Tensor]) -> tuple[int, float]:
+    """(modes covered, KL(histogram || uniform)) of images whose channels the classifier read:
+    one (N, classes) probability matrix per channel, the mode the tuple of their digits."""
+    classes = channel_probabilities[0].shape[1]
+    modes = torch.zeros(len(channel_probabilities[0]), dtype=torch.long)
+    for probabilities in channel_probabilities:
+        modes = modes * classes + probabilities.argmax(1).cpu()
+    total = classes ** len(channel_probabilities)
+    counts = torch.bincount(modes, minlength=total).double()
+    p = counts[counts > 0] / counts.sum()
+    return int((counts > 0).sum()), float((p * (p * total).log()).sum())

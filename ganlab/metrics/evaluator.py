@@ -15,7 +15,12 @@ from pathlib import Path
 import torch
 
 from ganlab.errors import UsageError
-from ganlab.metrics.class_stats import class_entropy, label_accuracy, mean_confidence
+from ganlab.metrics.class_stats import (
+    class_entropy,
+    label_accuracy,
+    mean_confidence,
+    mode_coverage,
+)
 from ganlab.metrics.distances import frechet_distance, inception_score, kernel_distance
 from ganlab.metrics.inception import InceptionFeatures, weights_path
 from ganlab.metrics.manifold import DENSITY_COVERAGE_K, PRECISION_RECALL_K, manifold_scores
@@ -40,10 +45,13 @@ FIELDS = {
     "class_entropy": ("class_entropy",),
     "mean_confidence": ("mean_confidence",),
     "nn_l1": ("nn_l1",),
+    "modes": ("modes", "modes_kl"),
 }
 INCEPTION = ("fid", "kid", "is", "precision_recall", "density_coverage")
 MANIFOLD = {"precision_recall": PRECISION_RECALL_K, "density_coverage": DENSITY_COVERAGE_K}
 DOMAIN = ("domain_fid", "label_accuracy", "class_entropy", "mean_confidence")
+STACKED = 3
+"""Channels of a Stacked MNIST image, one digit each."""
 
 
 def parse_metrics(names: list[str] | tuple[str, ...] | str) -> list[str]:
@@ -176,6 +184,8 @@ class Evaluator:
             self.score_inception(fake, scores)
         if any(m in self.metrics for m in DOMAIN):
             self.score_domain(fake, labels, scores)
+        if "modes" in self.metrics:
+            self.score_modes(fake, scores)
         if "nn_l1" in self.metrics:
             started = time.perf_counter()
             distances, scores.nearest_indices = nearest_real(fake, self.pool.images, self.device)
@@ -225,6 +235,20 @@ class Evaluator:
                     k_dc=ks.get("density_coverage"),
                 )
             )
+
+    def score_modes(self, fake: torch.Tensor, scores: Scores) -> None:
+        """Stacked MNIST: the classifier reads each channel as a digit."""
+        channels, *size = fake.shape[1:]
+        if channels != STACKED or tuple([1, *size]) != IMAGE_SHAPE:
+            scores.unavailable["modes"] = (
+                f"needs Stacked MNIST (3x28x28: a digit per channel, data=stacked_mnist); these "
+                f"images are {'x'.join(map(str, fake.shape[1:]))}"
+            )
+            return
+        started = time.perf_counter()
+        read = [self.classifier_outputs(fake[:, c : c + 1])[1] for c in range(channels)]
+        scores.values["modes"], scores.values["modes_kl"] = mode_coverage(read)
+        scores.seconds["modes"] = round(time.perf_counter() - started, 2)
 
     def score_domain(self, fake: torch.Tensor, labels: torch.Tensor | None, scores: Scores) -> None:
         reason = self.domain_unavailable()
