@@ -91,3 +91,22 @@ def test_a_gan_trains_on_stacks_and_evaluate_counts_its_modes(mnist_root, tmp_pa
         )  # fmt: skip
     record = evaluate(cfg)
     assert 1 <= record["metrics"]["modes"] <= 16 and record["metrics"]["modes_kl"] > 0
+
+
+def test_the_mode_count_is_a_periodic_metric_too(mnist_root, tmp_path):
+    metrics = train(
+        compose_train(
+            "data=stacked_mnist",
+            f"data.root={mnist_root}",
+            "data.splits=[test]",
+            "data.count=64",
+            "callbacks=metrics",
+            "callbacks.periodic_metric.metric=modes",
+            "callbacks.periodic_metric.n=16",
+            f"paths.output_dir={tmp_path}",
+            "logger=none",
+            "trainer.max_steps=8",  # one epoch of 64 stacks in batches of 8
+            *TINY,
+        )
+    )
+    assert 1 <= metrics["modes"] <= 16 and "modes_kl" in metrics
