@@ -191,6 +191,16 @@ def gradient_penalty(
         return (norms - 1.0).pow(2).mean(), norms
 
 
+def half_squared_gradient(
+    critic: Callable[..., torch.Tensor], images: torch.Tensor, labels: torch.Tensor | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """½ mean ‖∇D(images)‖₂² and the per-sample norms, in fp32 with autocast off (as
+    `gradient_penalty`): the R1 and R2 penalties, on real or on generated images."""
+    with torch.autocast(device_type=images.device.type, enabled=False):
+        norms = critic_gradient_norms(critic, images.detach().float(), labels)
+        return 0.5 * norms.pow(2).mean(), norms
+
+
 def r1_penalty(
     critic: Callable[..., torch.Tensor],
     real: torch.Tensor,
@@ -198,11 +208,8 @@ def r1_penalty(
     labels: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Mescheder et al.'s R1, ½ mean ‖∇D(x)‖₂² on the real images only (`fake` is unused), so
-    that its weight is their gamma (and StyleGAN2's); and the per-sample norms (for logging).
-    In fp32 with autocast off, as `gradient_penalty`."""
-    with torch.autocast(device_type=real.device.type, enabled=False):
-        norms = critic_gradient_norms(critic, real.detach().float(), labels)
-        return 0.5 * norms.pow(2).mean(), norms
+    that its weight is their gamma (and StyleGAN2's); and the per-sample norms (for logging)."""
+    return half_squared_gradient(critic, real, labels)
 
 
 def r2_penalty(
@@ -212,10 +219,8 @@ def r2_penalty(
     labels: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """R2: ½ mean ‖∇D(G(z))‖₂² on the generated images (`real` is unused), weighted by gamma as R1
-    (Roth et al. 2017; R3GAN pairs it with R1). In fp32 with autocast off."""
-    with torch.autocast(device_type=fake.device.type, enabled=False):
-        norms = critic_gradient_norms(critic, fake.detach().float(), labels)
-        return 0.5 * norms.pow(2).mean(), norms
+    (Roth et al. 2017; R3GAN pairs it with R1)."""
+    return half_squared_gradient(critic, fake, labels)
 
 
 def r1_r2_penalty(
