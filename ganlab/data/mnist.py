@@ -38,6 +38,8 @@ class MNISTDataModule(ImageDataModule):
     folder = "MNIST"
     torchvision_class = MNIST
     class_names = [str(digit) for digit in range(10)]
+    label_values = 10
+    """The label values the IDX files hold (checked on reading)."""
     rules = (
         *ImageDataModule.rules,
         Rule("splits", "choice", "a non-empty subset of [train, test]", subset_of(SPLIT_FILES)),
@@ -103,7 +105,7 @@ class MNISTDataModule(ImageDataModule):
         return read_split(
             find_idx_file(self.raw_folder, image_name),
             find_idx_file(self.raw_folder, label_name),
-            len(self.class_names),
+            self.label_values,
         )
 
     def setup(self, stage: str | None = None) -> None:

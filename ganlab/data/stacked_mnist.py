@@ -10,12 +10,10 @@ seeded generator (`stack_seed`), so every run and every evaluation sees the same
 import torch
 
 from ganlab.data.base import TensorImages
-from ganlab.data.idx import read_split
-from ganlab.data.mnist import SPLIT_FILES, MNISTDataModule, find_idx_file
+from ganlab.data.mnist import MNISTDataModule
 from ganlab.run.values import Rule, at_least
 
 CHANNELS = 3
-DIGITS = 10
 
 
 class StackedMNISTDataModule(MNISTDataModule):
@@ -31,15 +29,6 @@ class StackedMNISTDataModule(MNISTDataModule):
         self.count, self.stack_seed = count, stack_seed
         self.image_shape = (CHANNELS, self.image_size, self.image_size)
         self.save_hyperparameters()
-
-    def load_split(self, split: str) -> tuple[torch.Tensor, torch.Tensor]:
-        """MNIST's digits with their own labels (0-9); `setup` stacks them."""
-        image_name, label_name = SPLIT_FILES[split]
-        return read_split(
-            find_idx_file(self.raw_folder, image_name),
-            find_idx_file(self.raw_folder, label_name),
-            DIGITS,
-        )
 
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:
