@@ -55,11 +55,13 @@ class Diagnosis(Callback, Declared):
     def on_train_batch_end(
         self, trainer: Trainer, pl_module: LightningModule, outputs: Any, batch: Any, idx: int
     ) -> None:
-        # the step's own signals from the module, the epoch-wise ones from the loggers' view
-        logged = {**trainer.callback_metrics, **getattr(pl_module, "step_metrics", {})}
-        names = [name for name in SIGNALS if name in logged and logged[name].numel() == 1]
+        # the step's own signals from the module, the epoch-wise ones from the loggers' view;
+        # per step: only the signals' names are looked up, no merged copy of every metric
+        step, logged = getattr(pl_module, "step_metrics", {}), trainer.callback_metrics
+        found = {name: step.get(name, logged.get(name)) for name in SIGNALS}
+        names = [name for name, value in found.items() if value is not None and value.numel() == 1]
         if names:
-            values = torch.stack([logged[name].detach().float().reshape(()) for name in names])
+            values = torch.stack([found[name].detach().float().reshape(()) for name in names])
             self.pending.append((trainer.global_step - 1, names, values))
         if self.pending and trainer.global_step // self.window > self.pending[0][0] // self.window:
             self.close_window(trainer)
