@@ -274,10 +274,11 @@ def test_a_checkpoints_data_settings_never_start_a_download(dcgan_run, tmp_path)
 
 
 @pytest.mark.parametrize("name", ["../train", "data/../../x", "/etc/passwd"])
-def test_a_real_preset_is_a_name_never_a_path(dcgan_run, name):
+def test_a_real_preset_is_a_name_never_a_path(dcgan_run, name, tmp_path):
     ckpt = dcgan_run / "checkpoints" / "last.ckpt"
+    out = f"out={tmp_path / 'evaluation'}"  # the run's default folder may hold another's
     with pytest.raises(UsageError, match="is neither a data preset"):
-        evaluate_in_process(f"ckpt={ckpt}", f"real={name}", *SMALL, NO_INCEPTION)
+        evaluate_in_process(f"ckpt={ckpt}", f"real={name}", out, *SMALL, NO_INCEPTION)
 
 
 def compose_evaluate(*overrides):
