@@ -1,15 +1,11 @@
-"""The GAN training procedure: one LightningModule, one training step read top to bottom.
+"""The GAN training procedure: one LightningModule whose training step reads top to bottom.
 
 A variant is a point along independent options, not a class: the adversarial loss
-(`ganlab.losses.LOSSES`), `n_critic` discriminator updates per generator update (each on its
-own real batch), a penalty (`gradient_penalty`, `r1`, or `weight_clipping`), label tricks,
-`update='simultaneous'` (both gradients from one forward pass), an EMA of the generator, and
-DiffAugment on what the discriminator sees. `DCGAN` and `WGAN` are presets of its defaults.
-
-Counting: the discriminator steps on the raw torch optimizer and the generator through
-Lightning's, so `trainer.global_step` counts generator updates and `max_steps`,
-`log_every_n_steps` and step checkpoints mean generator updates. A subclass may replace the
-loss (`self.objective`) but not `training_step`.
+(`ganlab.losses.LOSSES`), `n_critic` discriminator updates per generator update, a penalty,
+label tricks, simultaneous updates, an EMA of the generator and DiffAugment. `DCGAN` and `WGAN`
+are presets. The discriminator steps on the raw torch optimizer and the generator through
+Lightning's, so `global_step` (`max_steps`, `log_every_n_steps`, step checkpoints) counts
+generator updates; a subclass may replace the loss (`self.objective`) but not `training_step`.
 """
 
 import warnings
@@ -21,7 +17,8 @@ import torch
 from lightning.pytorch import LightningModule
 from lightning.pytorch.core.optimizer import LightningOptimizer
 from omegaconf import OmegaConf
-from torch import nn
+from torch import Tensor, nn
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from ganlab import __version__
 from ganlab.diagnosis.signals import decision_accuracy, gradient_norm, separation_accuracy
@@ -35,7 +32,7 @@ from ganlab.losses import (
     discriminator_targets,
     random_interpolates,
 )
-from ganlab.models import ema as averaging
+from ganlab.models.ema import GeneratorEMA
 from ganlab.models.optimizers import build_optimizers, class_options, stored
 from ganlab.nets.augment import (
     ADA_INTERVAL,
@@ -50,21 +47,19 @@ from ganlab.run.checkpoint import module_from_checkpoint, read_checkpoint
 from ganlab.run.values import Declared, Rule, at_least, choice, in_unit_interval, positive
 from ganlab.sampling.latents import GRID_COLUMNS, grid_inputs
 
-PENALTIES = ("none", *GRADIENT_PENALTIES, "weight_clipping")
 LAZY_PENALTIES = ("r1", "r2", "r1_r2")
 """The penalties `penalty_every > 1` may apply lazily (StyleGAN2's R1)."""
-UPDATES = ("alternating", "simultaneous")
-GENERATOR_NOISE = ("reused", "fresh")
 LABEL_TRICKS = ("label_smoothing", "label_noise", "label_flip")
-Metrics = dict[str, torch.Tensor]
+Metrics = dict[str, Tensor]
+Labels = Tensor | None
+"""What the networks see besides images: the batch's labels in a conditional run, else None."""
 
 
 def mean_over(updates: list[Metrics]) -> Metrics:
-    """Each metric's mean over a step's discriminator updates (one update: itself)."""
+    """Each metric's mean over a step's discriminator updates (the last may log more)."""
     if len(updates) == 1:
         return updates[0]
-    names = dict.fromkeys(name for update in updates for name in update)  # clipping: + last
-    values = {name: [update[name] for update in updates if name in update] for name in names}
+    values = {name: [update[name] for update in updates if name in update] for name in updates[-1]}
     return {name: v[0] if len(v) == 1 else torch.stack(v).mean() for name, v in values.items()}
 
 
@@ -85,16 +80,17 @@ class GAN(LightningModule, Declared):
         Rule("optim.lr_d", "number", "> 0", positive, nullable=True),
         Rule("optim.beta1", "number", "in [0, 1)", in_unit_interval),
         Rule("optim.beta2", "number", "in [0, 1)", in_unit_interval),
-        *averaging.RULES,
+        Rule("ema.decay", "number", "in [0, 1) (e.g. 0.999)", in_unit_interval, nullable=True),
+        Rule("ema.start", "integer", ">= 0", at_least(0)),
         choice("loss", tuple(LOSSES)),
         Rule("n_critic", "integer", ">= 1", at_least(1), always_name_type=True),
         Rule("n_generator", "integer", ">= 1", at_least(1), always_name_type=True),
-        choice("penalty", PENALTIES),
+        choice("penalty", ("none", *GRADIENT_PENALTIES, "weight_clipping")),
         Rule("penalty_weight", "number", ">= 0", at_least(0), label="the penalty weight"),
         Rule("penalty_every", "integer", ">= 1", at_least(1)),
         Rule("clip_value", "number", "> 0", positive),
-        choice("update", UPDATES),
-        choice("generator_noise", GENERATOR_NOISE, nullable=True),
+        choice("update", ("alternating", "simultaneous")),
+        choice("generator_noise", ("reused", "fresh"), nullable=True),
         *(Rule(name, "number", "in [0, 1)", in_unit_interval) for name in LABEL_TRICKS),
         Rule(
             "augment",
@@ -110,37 +106,34 @@ class GAN(LightningModule, Declared):
     def check_values(cls, values: Mapping[str, Any], prefix: str | None = None) -> None:
         """The rules, then the combinations no run can use."""
         super().check_values(values, prefix)
-        p = cls.config_prefix if prefix is None else prefix
-        if isinstance(values.get("optim"), Mapping):
+        p, get = cls.config_prefix if prefix is None else prefix, values.get
+        if isinstance(get("optim"), Mapping):
             class_options(values["optim"])
-        every, penalty = values.get("penalty_every", 1), values.get("penalty", "none")
+        every, penalty = get("penalty_every", 1), get("penalty", "none")
         if every != 1 and penalty not in LAZY_PENALTIES:
             raise UsageError(
                 f"{p}penalty_every={every} (lazy regularisation) applies to "
                 f"{p}penalty={' or '.join(LAZY_PENALTIES)}, not {p}penalty={penalty}: "
                 f"set {p}penalty_every=1"
             )
-        loss = values.get("loss", "ns")
-        targets = [name for name, loss_ in LOSSES.items() if loss_.label_targets]
+        loss = get("loss", "ns")
         for trick in LABEL_TRICKS:
-            value = values.get(trick, 0.0)
-            if value and loss in LOSSES and not LOSSES[loss].label_targets:
+            if get(trick, 0.0) and loss in LOSSES and not LOSSES[loss].label_targets:
+                targets = ", ".join(name for name, o in LOSSES.items() if o.label_targets)
                 raise UsageError(
-                    f"{p}{trick}={value} changes the targets of a cross-entropy loss "
-                    f"({', '.join(targets)}), not {p}loss={loss}: set {p}{trick}=0 or "
-                    f"choose {p}loss=ns"
+                    f"{p}{trick}={values[trick]} changes the targets of a cross-entropy loss "
+                    f"({targets}), not {p}loss={loss}: set {p}{trick}=0 or choose {p}loss=ns"
                 )
-        if values.get("augment_p", 1.0) != 1.0 and not values.get("augment"):
+        if get("augment_p", 1.0) != 1.0 and not get("augment"):
             raise UsageError(
                 f"{p}augment_p={values['augment_p']} sets how often the DiffAugment policies "
                 f"apply, but {p}augment names none: set e.g. {p}augment=[translation,cutout]"
             )
         for key in ("n_critic", "n_generator"):
-            count = values.get(key, 1)
-            if values.get("update") == "simultaneous" and count != 1:
+            if get("update") == "simultaneous" and get(key, 1) != 1:
                 raise UsageError(
                     f"{p}update=simultaneous takes one update of each network per step, not "
-                    f"{p}{key}={count}: set {p}{key}=1 or {p}update=alternating"
+                    f"{p}{key}={values[key]}: set {p}{key}=1 or {p}update=alternating"
                 )
 
     def __init__(
@@ -181,50 +174,44 @@ class GAN(LightningModule, Declared):
                 "choose labelled data (data=mnist, data=celeba data.condition_on=Blond_Hair, "
                 "data=folder data.labels=true) or an unconditional model (model.conditional=false)"
             )
-        options["image_shape"] = tuple(options["image_shape"])
-        options["class_names"] = list(options["class_names"] or [])
+        options["image_shape"] = image_shape = tuple(options["image_shape"])
+        options["class_names"] = self.class_names = list(options["class_names"] or [])
         options["optim"] = stored(options["optim"])
-        if not (options["ema"] or {}).get("decay"):
-            options["ema"] = None  # off, as checkpoints written before the option say
+        averaged = options["ema"] if (options["ema"] or {}).get("decay") else None
+        options["ema"] = averaged  # None: off, as checkpoints written before the option say
         self.save_hyperparameters(options)
         self.automatic_optimization = False
         self.objective: AdversarialLoss = LOSSES[loss]
         """The loss pair; a user's procedure may set its own (see docs/extending.md)."""
         self.latent_dim, self.conditional, self.num_classes = latent_dim, conditional, num_classes
-        self.class_names = options["class_names"]
         self.n_critic = n_critic
         self.reuse_fakes = generator_noise != "fresh"
         self.augmentation = augmentation_of(options["augment"])
         self.ada = AdaptiveProbability() if augment_p == "adaptive" else None
+        classes = num_classes if conditional else 0
         self.generator, self.discriminator = build_pair(
-            options["net"], latent_dim, options["image_shape"], num_classes if conditional else 0
+            options["net"], latent_dim, image_shape, classes
         )
-        if penalty in GRADIENT_PENALTIES and any(
-            isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.discriminator.modules()
-        ):
+        coupled = any(isinstance(m, _BatchNorm) for m in self.discriminator.modules())
+        if penalty in GRADIENT_PENALTIES and coupled:
             warnings.warn(
                 f"the {penalty} penalty is per sample, but the discriminator uses batch norm, "
-                f"which couples the samples; set model.net.discriminator.norm to none, layer "
-                f"or instance",
+                f"which couples the samples; set model.net.discriminator.norm to none, layer or "
+                f"instance",
                 stacklevel=2,
             )
-        averaged = options["ema"]
-        self.ema = (
-            averaging.GeneratorEMA(self.generator, averaged["decay"], averaged.get("start", 0))
-            if averaged
-            else None
-        )
+        self.ema = None
+        if averaged:
+            self.ema = GeneratorEMA(self.generator, averaged["decay"], averaged.get("start", 0))
         self.sample_with_ema = True
         """Whether `generate` draws from the averaged generator when there is one."""
         self.grid_columns = GRID_COLUMNS
-        fixed_noise, fixed_labels = grid_inputs(
-            latent_dim, sample_count, num_classes if conditional else 0
-        )
+        fixed_noise, fixed_labels = grid_inputs(latent_dim, sample_count, classes)
         self.register_buffer("fixed_noise", fixed_noise)
         self.register_buffer("fixed_labels", fixed_labels)
         self.step_metrics: Metrics = {}
         """The last step's metrics, as tensors (see `log_step`)."""
-        self.window: tuple[tuple[str, ...], torch.Tensor | None, int] = ((), None, 0)
+        self.window: tuple[tuple[str, ...], Tensor | None, int] = ((), None, 0)
         """Names, running sum and step count of the metrics not yet handed to `self.log`."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -244,8 +231,7 @@ class GAN(LightningModule, Declared):
         trusted_prefixes: Sequence[str] = (),
         **hparams_overrides: Any,
     ) -> "GAN":
-        """Lightning's documented door, through ganlab's one reader: the file is data (weights
-        only, named classes trusted, checksums, finite weights; `ganlab.run.checkpoint`)."""
+        """Lightning's documented door, through ganlab's one reader (`ganlab.run.checkpoint`)."""
         checkpoint = read_checkpoint(checkpoint_path, trusted_prefixes)
         checkpoint["hyper_parameters"] = {**checkpoint["hyper_parameters"], **hparams_overrides}
         module = module_from_checkpoint(checkpoint)
@@ -268,7 +254,7 @@ class GAN(LightningModule, Declared):
 
     # --- the training step ------------------------------------------------------------------
 
-    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+    def training_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> None:
         """`n_critic` discriminator updates, then one generator update."""
         opt_g, opt_d = self.optimizers()
         reals = self.real_batches(*batch)
@@ -295,12 +281,7 @@ class GAN(LightningModule, Declared):
         self.log_step(mean_over(updates) | norms | {"g_loss": g_loss.detach()})
 
     def discriminator_update(
-        self,
-        opt_d: LightningOptimizer,
-        real: torch.Tensor,
-        fake: torch.Tensor,
-        labels: torch.Tensor | None,
-        last: bool,
+        self, opt_d: LightningOptimizer, real: Tensor, fake: Tensor, labels: Labels, last: bool
     ) -> Metrics:
         """One discriminator step on a real batch and (detached) fakes."""
         real_logits = self.discriminate(real, labels)
@@ -308,17 +289,14 @@ class GAN(LightningModule, Declared):
         loss, metrics = self.discriminator_loss(real_logits, fake_logits, real, fake, labels)
         opt_d.zero_grad(set_to_none=True)
         self.manual_backward(loss)
-        metrics |= self.health(real_logits, fake_logits) | self.gradient_norms("d")
-        metrics |= self.adapt(real_logits)
+        metrics |= self.gradient_norms("d") | self.adapt(real_logits)
         opt_d.optimizer.step()  # the raw optimizer: Lightning counts generator steps only
-        return metrics | self.clip(real, fake.detach(), labels, last)
+        if self.hparams.penalty == "weight_clipping":
+            metrics |= self.clip(real, fake.detach(), labels, last)
+        return metrics
 
     def simultaneous_step(
-        self,
-        opt_g: LightningOptimizer,
-        opt_d: LightningOptimizer,
-        real: torch.Tensor,
-        labels: torch.Tensor | None,
+        self, opt_g: LightningOptimizer, opt_d: LightningOptimizer, real: Tensor, labels: Labels
     ) -> Metrics:
         """Both losses from one forward pass (the TensorFlow tutorial's two gradient tapes).
         The discriminator sees the fakes as a leaf, so each backward reaches one network
@@ -333,34 +311,27 @@ class GAN(LightningModule, Declared):
         opt_d.zero_grad(set_to_none=True)
         self.manual_backward(fake, leaf_grad)
         self.manual_backward(d_loss, inputs=list(self.discriminator.parameters()))
-        metrics |= self.health(real_logits, fake_logits) | self.gradient_norms("d", "g")
-        metrics |= self.adapt(real_logits)
+        metrics |= self.gradient_norms("d", "g") | self.adapt(real_logits)
         opt_d.optimizer.step()
-        metrics |= self.clip(real, leaf.detach(), labels, True)
+        if self.hparams.penalty == "weight_clipping":
+            metrics |= self.clip(real, leaf.detach(), labels, True)
         self.step_generator(opt_g)
         return metrics | {"g_loss": g_loss.detach()}
 
     # --- the pieces of a step -----------------------------------------------------------
 
     def discriminator_loss(
-        self,
-        real_logits: torch.Tensor,
-        fake_logits: torch.Tensor,
-        real: torch.Tensor,
-        fake: torch.Tensor,
-        labels: torch.Tensor | None,
-    ) -> tuple[torch.Tensor, Metrics]:
+        self, real_logits: Tensor, fake_logits: Tensor, real: Tensor, fake: Tensor, labels: Labels
+    ) -> tuple[Tensor, Metrics]:
         """The discriminator's whole loss (label tricks, penalty) and what it logs."""
-        hp, prefix = self.hparams, "c" if self.critic else "d"
+        hp, prefix, targets = self.hparams, "c" if self.critic else "d", ()
         if self.objective.label_targets:
             tricks = {"noise": hp.label_noise, "flip": hp.label_flip}
-            real_target = discriminator_targets(
-                real_logits, True, smoothing=hp.label_smoothing, **tricks
+            targets = (
+                discriminator_targets(real_logits, True, hp.label_smoothing, **tricks),
+                discriminator_targets(fake_logits, False, **tricks),
             )
-            fake_target = discriminator_targets(fake_logits, False, **tricks)
-            loss = self.objective.discriminator(real_logits, fake_logits, real_target, fake_target)
-        else:
-            loss = self.objective.discriminator(real_logits, fake_logits)
+        loss = self.objective.discriminator(real_logits, fake_logits, *targets)
         metrics = self.scores(real_logits.detach(), fake_logits.detach())
         if hp.penalty in GRADIENT_PENALTIES and self.global_step % hp.penalty_every == 0:
             function, short = GRADIENT_PENALTIES[hp.penalty]
@@ -371,12 +342,8 @@ class GAN(LightningModule, Declared):
         return loss, metrics | {f"{prefix}_loss": loss.detach()}
 
     def generator_loss(
-        self,
-        fake_logits: torch.Tensor,
-        real: torch.Tensor,
-        labels: torch.Tensor | None,
-        real_logits: torch.Tensor | None = None,
-    ) -> torch.Tensor:
+        self, fake_logits: Tensor, real: Tensor, labels: Labels, real_logits: Tensor | None = None
+    ) -> Tensor:
         """The generator's loss; a relativistic one also reads D on the real images."""
         if not self.objective.relativistic:
             return self.objective.generator(fake_logits)
@@ -384,22 +351,29 @@ class GAN(LightningModule, Declared):
             real_logits = self.discriminate(real, labels)
         return self.objective.generator(fake_logits, real_logits)
 
-    def scores(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> Metrics:
-        """`c_wass` (the critic's Wasserstein estimate), or the mean outputs `d_real`/`d_fake`
-        (probabilities under a cross-entropy loss)."""
+    def scores(self, real: Tensor, fake: Tensor) -> Metrics:
+        """What D's outputs say: `c_wass` (a critic's Wasserstein estimate) or the mean outputs
+        `d_real`/`d_fake` (probabilities under cross-entropy); with the diagnostics, `d_acc_*` on
+        the loss's decision threshold, or for a critic, which has none, `c_acc_*`: the scores on
+        the right side of the other set's mean (docs/diagnosis.md)."""
         if self.critic:
-            return {"c_wass": real_logits.mean() - fake_logits.mean()}
-        if self.objective.label_targets:
-            real_logits, fake_logits = torch.sigmoid(real_logits), torch.sigmoid(fake_logits)
-        return {"d_real": real_logits.mean(), "d_fake": fake_logits.mean()}
+            metrics = {"c_wass": real.mean() - fake.mean()}
+        elif self.objective.label_targets:
+            metrics = {"d_real": real.sigmoid().mean(), "d_fake": fake.sigmoid().mean()}
+        else:
+            metrics = {"d_real": real.mean(), "d_fake": fake.mean()}
+        if not self.hparams.diagnostics:
+            return metrics
+        if self.critic:
+            metrics["c_acc_real"], metrics["c_acc_fake"] = separation_accuracy(real, fake)
+        else:
+            threshold = self.objective.decision_threshold
+            metrics["d_acc_real"], metrics["d_acc_fake"] = decision_accuracy(real, fake, threshold)
+        return metrics
 
-    def clip(
-        self, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None, last: bool
-    ) -> Metrics:
+    def clip(self, real: Tensor, fake: Tensor, labels: Labels, last: bool) -> Metrics:
         """Weight clipping after a discriminator step; after the step's last one, the clipped
         critic's gradient norm (to compare with a gradient penalty's)."""
-        if self.hparams.penalty != "weight_clipping":
-            return {}
         clip_weights(self.discriminator, self.hparams.clip_value)
         if not last:
             return {}
@@ -407,19 +381,7 @@ class GAN(LightningModule, Declared):
         norms = critic_gradient_norms(self.discriminator, interpolates, labels, False)
         return {f"{'c' if self.critic else 'd'}_grad_norm": norms.mean()}
 
-    def health(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> Metrics:
-        """`d_acc_*` on the loss's decision threshold; a critic has none, so `c_acc_*` count
-        the scores on the right side of the other set's mean (docs/diagnosis.md)."""
-        if not self.hparams.diagnostics:
-            return {}
-        if self.critic:
-            real, fake = separation_accuracy(real_logits, fake_logits)
-            return {"c_acc_real": real, "c_acc_fake": fake}
-        threshold = self.objective.decision_threshold
-        real, fake = decision_accuracy(real_logits, fake_logits, threshold)
-        return {"d_acc_real": real, "d_acc_fake": fake}
-
-    def adapt(self, real_logits: torch.Tensor) -> Metrics:
+    def adapt(self, real_logits: Tensor) -> Metrics:
         """`augment_p=adaptive`: the probability watches D's signs on the reals (r_t)."""
         if self.ada is None:
             return {}
@@ -433,31 +395,28 @@ class GAN(LightningModule, Declared):
         modules = {"g": self.generator, "d": self.discriminator}
         return {f"grad_norm_{name}": gradient_norm(modules[name].parameters()) for name in networks}
 
-    def discriminate(self, images: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
-        """D through the run's DiffAugment, for real and fake images alike; a penalty calls
-        the discriminator itself, on un-augmented images."""
+    def discriminate(self, images: Tensor, labels: Labels) -> Tensor:
+        """D through the run's DiffAugment, on real and fake images alike (a penalty calls the
+        discriminator itself, on un-augmented images)."""
         if self.augmentation is not None:
-            p = self.hparams.augment_p
-            images = self.augmentation(images, self.ada.p if self.ada else float(p))
+            p = self.ada.p if self.ada else float(self.hparams.augment_p)
+            images = self.augmentation(images, p)
         return self.discriminator(images, labels)
 
     def step_generator(self, optimizer: LightningOptimizer) -> None:
-        """One generator update (one `global_step`), then the averaged copy follows it, and
-        an adaptive augmentation probability moves every `ADA_INTERVAL` updates."""
+        """One generator update (one `global_step`); the averaged copy follows it, and an
+        adaptive augmentation probability moves every `ADA_INTERVAL` updates."""
         optimizer.step()
         if self.ema is not None:
             self.ema.update(self.generator, self.trainer.global_step)
         if self.ada is not None and self.trainer.global_step % ADA_INTERVAL == 0:
             self.ada.adjust()
 
-    def noise(self, like: torch.Tensor) -> torch.Tensor:
+    def noise(self, like: Tensor) -> Tensor:
         return torch.randn(like.shape[0], self.latent_dim, device=like.device, dtype=like.dtype)
 
-    def real_batches(
-        self, images: torch.Tensor, labels: torch.Tensor
-    ) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
-        """The loader's batch cut into `n_critic` (images, labels the networks see): the
-        batch's labels in a conditional run, else None."""
+    def real_batches(self, images: Tensor, labels: Tensor) -> list[tuple[Tensor, Labels]]:
+        """The loader's batch cut into `n_critic` (images, labels the networks see)."""
         n = self.n_critic
         if images.shape[0] < n:
             raise UsageError(
@@ -468,11 +427,10 @@ class GAN(LightningModule, Declared):
         return list(zip(images.tensor_split(n), shown, strict=True))
 
     def log_step(self, metrics: Metrics) -> None:
-        """The step's metrics stay tensors: `step_metrics` (what the divergence guard and the
-        diagnosis read) and a running sum. Lightning's `self.log`, which costs a fixed amount of
-        Python per name, sees the mean since the last write when its loggers write (every
-        `log_every_n_steps`), at an epoch's last batch and the run's last step, weighted by its
-        step count, so the `_epoch` means are exact."""
+        """The step's metrics stay tensors: `step_metrics` (read by the divergence guard and the
+        diagnosis) and a running sum. `self.log`, a fixed Python cost per name, sees its mean
+        when the loggers write (every `log_every_n_steps`), at an epoch's last batch and at the
+        run's last step, weighted by its step count, so the `_epoch` means are exact."""
         self.step_metrics = metrics
         names, values = tuple(metrics), torch.stack([v.float() for v in metrics.values()])
         if names != self.window[0]:
@@ -490,12 +448,11 @@ class GAN(LightningModule, Declared):
         names, total, steps = self.window
         if not steps:
             return
-        means = dict(zip(names, total / steps, strict=True))
         shown = ("c_wass" if self.critic else "d_loss", "g_loss")
-        every = {"on_step": True, "on_epoch": True, "batch_size": steps}
         bar = self.device.type == "cpu"
-        self.log_dict({k: v for k, v in means.items() if k in shown}, prog_bar=bar, **every)
-        self.log_dict({k: v for k, v in means.items() if k not in shown}, **every)
+        every = {"on_step": True, "on_epoch": True, "batch_size": steps}
+        for name, mean in zip(names, total / steps, strict=True):
+            self.log(name, mean, prog_bar=bar and name in shown, **every)
         self.window = (names, None, 0)
 
     # --- optimizers, speed, sampling, checkpoints -------------------------------------------
@@ -509,13 +466,11 @@ class GAN(LightningModule, Declared):
         wraps it for DDP (so DDP's gradient buckets match the parameters' layout)."""
         if stage != "fit":
             return
-        device = self.trainer.strategy.root_device
-        layout = self.hparams.channels_last
-        if layout or (layout is None and device.type == "cuda"):
+        layout, options = self.hparams.channels_last, self.hparams.compile
+        if layout or (layout is None and self.trainer.strategy.root_device.type == "cuda"):
             for network in (self.generator, self.discriminator, self.ema):
                 if network is not None:
                     network.to(memory_format=torch.channels_last)
-        options = self.hparams.compile
         if options:
             # torch.compile has no double backward: a gradient penalty's discriminator stays eager
             eager_d = self.hparams.penalty in GRADIENT_PENALTIES
@@ -535,7 +490,7 @@ class GAN(LightningModule, Declared):
         return "ema" if self.sampling_generator is not self.generator else "raw"
 
     @torch.no_grad()
-    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+    def generate(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
         """Images in [-1, 1] from latent vectors, with the sampling generator in eval mode
         (batch-norm running statistics, no dropout) and its previous mode restored."""
         generator = self.sampling_generator
@@ -546,19 +501,18 @@ class GAN(LightningModule, Declared):
         finally:
             generator.train(was_training)
 
-    def fixed_samples(self) -> torch.Tensor:
+    def fixed_samples(self) -> Tensor:
         """The same noise (and labels) every time: the epoch grids show progress, not luck."""
         return self.generate(self.fixed_noise, self.fixed_labels if self.conditional else None)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         datamodule = getattr(self._trainer, "datamodule", None)
+        module, data = type(self), type(datamodule)
         checkpoint["ganlab"] = {
-            "module": f"{type(self).__module__}.{type(self).__qualname__}",
+            "module": f"{module.__module__}.{module.__qualname__}",
             "version": __version__,
             "num_classes": self.num_classes,
             "class_names": self.class_names,
             "conditional": self.conditional,
-            "datamodule": None
-            if datamodule is None
-            else f"{type(datamodule).__module__}.{type(datamodule).__qualname__}",
+            "datamodule": None if datamodule is None else f"{data.__module__}.{data.__qualname__}",
         }

@@ -20,14 +20,9 @@ class WGAN(GAN):
         gp_weight: float | None = None,
         **options: Any,
     ):
-        """`constraint` and `gp_weight`: the names checkpoints written before the options were
-        shared gave `penalty` and `penalty_weight`."""
+        """`constraint` and `gp_weight`: what checkpoints written before the options were
+        shared call `penalty` and `penalty_weight`."""
         if gp_weight is not None:
             options["penalty_weight"] = gp_weight
-        super().__init__(
-            loss=loss,
-            n_critic=n_critic,
-            penalty=constraint or penalty,
-            generator_noise=generator_noise or "fresh",
-            **options,
-        )
+        options |= {"loss": loss, "n_critic": n_critic, "penalty": constraint or penalty}
+        super().__init__(generator_noise=generator_noise or "fresh", **options)
