@@ -15,7 +15,9 @@ from torch import Tensor
 
 Critic = Callable[..., Tensor]
 Penalty = tuple[Tensor, Tensor]
-"""A penalty's unweighted value and the per-sample gradient norms (for logging)."""
+"""A penalty's unweighted value and the per-sample gradient norms (for logging). The penalties
+run in fp32 with autocast off: squared gradient norms of a half-precision forward under- and
+overflow. In a conditional run the critic sees each sample's label."""
 
 
 def discriminator_targets(
@@ -152,10 +154,6 @@ def critic_gradient_norms(
     images = images.detach().requires_grad_(True)
     (grads,) = torch.autograd.grad(critic(images, labels).sum(), images, create_graph=create_graph)
     return torch.linalg.vector_norm(grads.flatten(1), dim=1)
-
-
-# The penalties run in fp32 with autocast off: squared gradient norms of a half-precision
-# forward under- and overflow. In a conditional run the critic sees each sample's label.
 
 
 def gradient_penalty(

@@ -2,13 +2,12 @@
 from (Karras et al. 2018, Yazici et al. 2019): the live weights oscillate with the game, their
 average usually draws cleaner images.
 
-After generator update t (`global_step` after it: 1, 2, …) the copy's parameters become
-`decay · W_ema + (1 - decay) · W_t` (torch's `get_ema_multi_avg_fn`); while t <= `start` they
-are a plain copy of W_t, so a short run is not an average with its random initialisation.
-Batch-norm buffers are copied, not averaged (as StyleGAN2-ADA and `AveragedModel(use_buffers=
-False)` do): recomputing them would take random forward passes that change the run and its
-exact resume. Not `AveragedModel` itself: it reads its step counter on the host, a device sync
-per update; `global_step` is a Python number Lightning already checkpoints.
+After generator update t (`global_step`: 1, 2, …) the copy's parameters become `decay · W_ema +
+(1 - decay) · W_t` (torch's `get_ema_multi_avg_fn`), or W_t itself while t <= `start` (a short
+run is not averaged with its random initialisation). Batch-norm buffers are copied, as
+StyleGAN2-ADA does: recomputing them would take random forward passes that change the run and
+its exact resume. Not `AveragedModel`: it reads its step counter on the host (a device sync per
+update); `global_step` is a Python number Lightning already checkpoints.
 """
 
 import copy

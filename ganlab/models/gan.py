@@ -1,11 +1,10 @@
 """The GAN training procedure: one LightningModule whose training step reads top to bottom.
 
-A variant is a point along independent options, not a class: the adversarial loss
-(`ganlab.losses.LOSSES`), `n_critic` discriminator updates per generator update, a penalty,
-label tricks, simultaneous updates, an EMA of the generator and DiffAugment. `DCGAN` and `WGAN`
-are presets. The discriminator steps on the raw torch optimizer and the generator through
-Lightning's, so `global_step` (`max_steps`, `log_every_n_steps`, step checkpoints) counts
-generator updates; a subclass may replace the loss (`self.objective`) but not `training_step`.
+A variant is a point along independent options (the loss, `n_critic`, a penalty, label tricks,
+simultaneous updates, EMA, DiffAugment), not a class. The discriminator steps on the raw torch
+optimizer and the generator through Lightning's, so `global_step` (`max_steps`,
+`log_every_n_steps`, step checkpoints) counts generator updates; a subclass may replace the
+loss (`self.objective`) but not `training_step`.
 """
 
 import warnings
@@ -20,28 +19,12 @@ from omegaconf import OmegaConf
 from torch import Tensor, nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ganlab import __version__
+from ganlab import __version__, losses
 from ganlab.diagnosis.signals import decision_accuracy, gradient_norm, separation_accuracy
 from ganlab.errors import UsageError
-from ganlab.losses import (
-    GRADIENT_PENALTIES,
-    LOSSES,
-    AdversarialLoss,
-    clip_weights,
-    critic_gradient_norms,
-    discriminator_targets,
-    random_interpolates,
-)
 from ganlab.models.ema import GeneratorEMA
 from ganlab.models.optimizers import build_optimizers, class_options, stored
-from ganlab.nets.augment import (
-    ADA_INTERVAL,
-    POLICIES,
-    AdaptiveProbability,
-    augmentation_of,
-    is_policy,
-    is_probability,
-)
+from ganlab.nets import augment as diff_augment
 from ganlab.nets.build import build_pair
 from ganlab.run.checkpoint import module_from_checkpoint, read_checkpoint
 from ganlab.run.values import Declared, Rule, at_least, choice, in_unit_interval, positive
@@ -82,10 +65,10 @@ class GAN(LightningModule, Declared):
         Rule("optim.beta2", "number", "in [0, 1)", in_unit_interval),
         Rule("ema.decay", "number", "in [0, 1) (e.g. 0.999)", in_unit_interval, nullable=True),
         Rule("ema.start", "integer", ">= 0", at_least(0)),
-        choice("loss", tuple(LOSSES)),
+        choice("loss", tuple(losses.LOSSES)),
         Rule("n_critic", "integer", ">= 1", at_least(1), always_name_type=True),
         Rule("n_generator", "integer", ">= 1", at_least(1), always_name_type=True),
-        choice("penalty", ("none", *GRADIENT_PENALTIES, "weight_clipping")),
+        choice("penalty", ("none", *losses.GRADIENT_PENALTIES, "weight_clipping")),
         Rule("penalty_weight", "number", ">= 0", at_least(0), label="the penalty weight"),
         Rule("penalty_every", "integer", ">= 1", at_least(1)),
         Rule("clip_value", "number", "> 0", positive),
@@ -95,11 +78,13 @@ class GAN(LightningModule, Declared):
         Rule(
             "augment",
             "choice",
-            f"a comma-separated string or a list of policies from {list(POLICIES)}",
-            is_policy,
+            f"a comma-separated string or a list of policies from {list(diff_augment.POLICIES)}",
+            diff_augment.is_policy,
             nullable=True,
         ),
-        Rule("augment_p", "choice", "'adaptive' or a number in [0, 1]", is_probability),
+        Rule(
+            "augment_p", "choice", "'adaptive' or a number in [0, 1]", diff_augment.is_probability
+        ),
     )
 
     @classmethod
@@ -117,12 +102,13 @@ class GAN(LightningModule, Declared):
                 f"set {p}penalty_every=1"
             )
         loss = get("loss", "ns")
+        takes_targets = [name for name, pair in losses.LOSSES.items() if pair.label_targets]
         for trick in LABEL_TRICKS:
-            if get(trick, 0.0) and loss in LOSSES and not LOSSES[loss].label_targets:
-                targets = ", ".join(name for name, o in LOSSES.items() if o.label_targets)
+            if get(trick, 0.0) and loss in losses.LOSSES and loss not in takes_targets:
                 raise UsageError(
                     f"{p}{trick}={values[trick]} changes the targets of a cross-entropy loss "
-                    f"({targets}), not {p}loss={loss}: set {p}{trick}=0 or choose {p}loss=ns"
+                    f"({', '.join(takes_targets)}), not {p}loss={loss}: set {p}{trick}=0 or "
+                    f"choose {p}loss=ns"
                 )
         if get("augment_p", 1.0) != 1.0 and not get("augment"):
             raise UsageError(
@@ -174,43 +160,38 @@ class GAN(LightningModule, Declared):
                 "choose labelled data (data=mnist, data=celeba data.condition_on=Blond_Hair, "
                 "data=folder data.labels=true) or an unconditional model (model.conditional=false)"
             )
-        options["image_shape"] = image_shape = tuple(options["image_shape"])
+        options["image_shape"] = shape = tuple(options["image_shape"])
         options["class_names"] = self.class_names = list(options["class_names"] or [])
         options["optim"] = stored(options["optim"])
         averaged = options["ema"] if (options["ema"] or {}).get("decay") else None
         options["ema"] = averaged  # None: off, as checkpoints written before the option say
         self.save_hyperparameters(options)
         self.automatic_optimization = False
-        self.objective: AdversarialLoss = LOSSES[loss]
+        self.objective: losses.AdversarialLoss = losses.LOSSES[loss]
         """The loss pair; a user's procedure may set its own (see docs/extending.md)."""
         self.latent_dim, self.conditional, self.num_classes = latent_dim, conditional, num_classes
         self.n_critic = n_critic
         self.reuse_fakes = generator_noise != "fresh"
-        self.augmentation = augmentation_of(options["augment"])
-        self.ada = AdaptiveProbability() if augment_p == "adaptive" else None
+        self.augmentation = diff_augment.augmentation_of(options["augment"])
+        self.ada = diff_augment.AdaptiveProbability() if augment_p == "adaptive" else None
         classes = num_classes if conditional else 0
-        self.generator, self.discriminator = build_pair(
-            options["net"], latent_dim, image_shape, classes
-        )
+        self.generator, self.discriminator = build_pair(options["net"], latent_dim, shape, classes)
         coupled = any(isinstance(m, _BatchNorm) for m in self.discriminator.modules())
-        if penalty in GRADIENT_PENALTIES and coupled:
+        if penalty in losses.GRADIENT_PENALTIES and coupled:
             warnings.warn(
-                f"the {penalty} penalty is per sample, but the discriminator uses batch norm, "
-                f"which couples the samples; set model.net.discriminator.norm to none, layer or "
-                f"instance",
+                f"the {penalty} penalty is per sample, but the discriminator's batch norm couples "
+                f"the samples: set model.net.discriminator.norm to none, layer or instance",
                 stacklevel=2,
             )
         self.ema = None
         if averaged:
             self.ema = GeneratorEMA(self.generator, averaged["decay"], averaged.get("start", 0))
-        self.sample_with_ema = True
-        """Whether `generate` draws from the averaged generator when there is one."""
+        self.sample_with_ema = True  # `generate` draws from the averaged copy when there is one
         self.grid_columns = GRID_COLUMNS
         fixed_noise, fixed_labels = grid_inputs(latent_dim, sample_count, classes)
         self.register_buffer("fixed_noise", fixed_noise)
         self.register_buffer("fixed_labels", fixed_labels)
-        self.step_metrics: Metrics = {}
-        """The last step's metrics, as tensors (see `log_step`)."""
+        self.step_metrics: Metrics = {}  # the last step's metrics, as tensors (see `log_step`)
         self.window: tuple[tuple[str, ...], Tensor | None, int] = ((), None, 0)
         """Names, running sum and step count of the metrics not yet handed to `self.log`."""
 
@@ -328,13 +309,13 @@ class GAN(LightningModule, Declared):
         if self.objective.label_targets:
             tricks = {"noise": hp.label_noise, "flip": hp.label_flip}
             targets = (
-                discriminator_targets(real_logits, True, hp.label_smoothing, **tricks),
-                discriminator_targets(fake_logits, False, **tricks),
+                losses.discriminator_targets(real_logits, True, hp.label_smoothing, **tricks),
+                losses.discriminator_targets(fake_logits, False, **tricks),
             )
         loss = self.objective.discriminator(real_logits, fake_logits, *targets)
         metrics = self.scores(real_logits.detach(), fake_logits.detach())
-        if hp.penalty in GRADIENT_PENALTIES and self.global_step % hp.penalty_every == 0:
-            function, short = GRADIENT_PENALTIES[hp.penalty]
+        if hp.penalty in losses.GRADIENT_PENALTIES and self.global_step % hp.penalty_every == 0:
+            function, short = losses.GRADIENT_PENALTIES[hp.penalty]
             value, norms = function(self.discriminator, real, fake, labels)
             loss = loss + hp.penalty_weight * hp.penalty_every * value
             metrics[f"{prefix}_{short}"] = value.detach()
@@ -374,11 +355,11 @@ class GAN(LightningModule, Declared):
     def clip(self, real: Tensor, fake: Tensor, labels: Labels, last: bool) -> Metrics:
         """Weight clipping after a discriminator step; after the step's last one, the clipped
         critic's gradient norm (to compare with a gradient penalty's)."""
-        clip_weights(self.discriminator, self.hparams.clip_value)
+        losses.clip_weights(self.discriminator, self.hparams.clip_value)
         if not last:
             return {}
-        interpolates = random_interpolates(real, fake)
-        norms = critic_gradient_norms(self.discriminator, interpolates, labels, False)
+        interpolates = losses.random_interpolates(real, fake)
+        norms = losses.critic_gradient_norms(self.discriminator, interpolates, labels, False)
         return {f"{'c' if self.critic else 'd'}_grad_norm": norms.mean()}
 
     def adapt(self, real_logits: Tensor) -> Metrics:
@@ -409,7 +390,7 @@ class GAN(LightningModule, Declared):
         optimizer.step()
         if self.ema is not None:
             self.ema.update(self.generator, self.trainer.global_step)
-        if self.ada is not None and self.trainer.global_step % ADA_INTERVAL == 0:
+        if self.ada is not None and self.trainer.global_step % diff_augment.ADA_INTERVAL == 0:
             self.ada.adjust()
 
     def noise(self, like: Tensor) -> Tensor:
@@ -427,10 +408,10 @@ class GAN(LightningModule, Declared):
         return list(zip(images.tensor_split(n), shown, strict=True))
 
     def log_step(self, metrics: Metrics) -> None:
-        """The step's metrics stay tensors: `step_metrics` (read by the divergence guard and the
-        diagnosis) and a running sum. `self.log`, a fixed Python cost per name, sees its mean
-        when the loggers write (every `log_every_n_steps`), at an epoch's last batch and at the
-        run's last step, weighted by its step count, so the `_epoch` means are exact."""
+        """The step's metrics stay tensors: `step_metrics` (for the divergence guard and the
+        diagnosis) and a running sum whose mean `self.log` (a fixed Python cost per name) sees
+        when the loggers write, at an epoch's last batch and at the run's last step, weighted by
+        its step count, so the `_epoch` means are exact."""
         self.step_metrics = metrics
         names, values = tuple(metrics), torch.stack([v.float() for v in metrics.values()])
         if names != self.window[0]:
@@ -473,7 +454,7 @@ class GAN(LightningModule, Declared):
                     network.to(memory_format=torch.channels_last)
         if options:
             # torch.compile has no double backward: a gradient penalty's discriminator stays eager
-            eager_d = self.hparams.penalty in GRADIENT_PENALTIES
+            eager_d = self.hparams.penalty in losses.GRADIENT_PENALTIES
             for network in (self.generator,) if eager_d else (self.generator, self.discriminator):
                 network.compile(**(options if isinstance(options, dict) else {}))
 

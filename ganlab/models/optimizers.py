@@ -1,10 +1,8 @@
 """The two optimizers from `model.optim`: any torch.optim class, named Hydra's way (`_target_:
-torch.optim.RMSprop`, `_partial_: true`) or by `name` (`adam`, `rmsprop`: the class name in lower
-case). Beside the class's own options it takes ganlab's keys: `lr` for both networks, `lr_g` /
-`lr_d` per network, and `beta1` / `beta2`, the `betas` of the classes that have them.
-
-A class path read back from a checkpoint must not import code: the class is looked up in
-`torch.optim` only, and the hyper-parameters store its `name`, never a `_target_`.
+torch.optim.RMSprop`, `_partial_: true`) or by lower-case `name` (`adam`), with ganlab's keys
+beside the class's own: `lr`, `lr_g` / `lr_d` per network, `beta1` / `beta2` (the `betas` of the
+classes that have them). A class path read back from a checkpoint must not import code: the
+class is looked up in `torch.optim` only, and the hyper-parameters store its `name`.
 """
 
 import inspect
@@ -12,6 +10,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.optim import Optimizer
 
 from ganlab.errors import UsageError
 
@@ -19,14 +18,11 @@ NOT_THE_CLASS_OPTIONS = ("lr", "lr_g", "lr_d", "beta1", "beta2", "name", "_targe
 PREFIX = "torch.optim."
 
 
-def torch_optimizers() -> dict[str, type[torch.optim.Optimizer]]:
+def torch_optimizers() -> dict[str, type[Optimizer]]:
     """torch.optim's optimizer classes by lower-case name (adam, adamw, rmsprop, sgd …)."""
+    classes = [c for c in vars(torch.optim).values() if inspect.isclass(c)]
     return {
-        cls.__name__.lower(): cls
-        for cls in vars(torch.optim).values()
-        if inspect.isclass(cls)
-        and issubclass(cls, torch.optim.Optimizer)
-        and cls is not torch.optim.Optimizer
+        c.__name__.lower(): c for c in classes if issubclass(c, Optimizer) and c is not Optimizer
     }
 
 
@@ -63,12 +59,10 @@ def stored(optim: dict[str, Any]) -> dict[str, Any]:
     return {"name": class_name(optim), **kept}
 
 
-def class_options(optim: dict[str, Any]) -> tuple[type[torch.optim.Optimizer], dict[str, Any]]:
+def class_options(optim: dict[str, Any]) -> tuple[type[Optimizer], dict[str, Any]]:
     """The class and the keys `model.optim` passes to it, checked against its signature."""
     cls = torch_optimizers()[class_name(optim)]
-    accepted = [
-        p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "params")
-    ]
+    accepted = [name for name in inspect.signature(cls).parameters if name != "params"]
     options = {k: v for k, v in optim.items() if k not in NOT_THE_CLASS_OPTIONS}
     for key in options:
         if key not in accepted:
@@ -81,10 +75,10 @@ def class_options(optim: dict[str, Any]) -> tuple[type[torch.optim.Optimizer], d
 
 def build_optimizers(
     optim: dict[str, Any], generator: nn.Module, discriminator: nn.Module, device: torch.device
-) -> list[torch.optim.Optimizer]:
+) -> list[Optimizer]:
     """[generator optimizer, discriminator optimizer]."""
     cls, options = class_options(optim)
-    betas = inspect.signature(cls.__init__).parameters.get("betas")
+    betas = inspect.signature(cls).parameters.get("betas")
     if betas is not None and "betas" not in options:
         beta1, beta2 = betas.default
         options["betas"] = (optim.get("beta1", beta1), optim.get("beta2", beta2))
