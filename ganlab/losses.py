@@ -14,6 +14,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 Critic = Callable[..., Tensor]
+Labels = Tensor | None
+"""What the networks see besides images: the batch's labels in a conditional run, else None."""
 Penalty = tuple[Tensor, Tensor]
 """A penalty's unweighted value and the per-sample gradient norms (for logging). The penalties
 run in fp32 with autocast off: squared gradient norms of a half-precision forward under- and
@@ -147,7 +149,7 @@ def random_interpolates(real: Tensor, fake: Tensor) -> Tensor:
 
 
 def critic_gradient_norms(
-    critic: Critic, images: Tensor, labels: Tensor | None = None, create_graph: bool = True
+    critic: Critic, images: Tensor, labels: Labels = None, create_graph: bool = True
 ) -> Tensor:
     """‖∇ₓD(x)‖₂ per sample; `create_graph` keeps the graph, so that a penalty on the norms
     back-propagates into the critic's parameters (a second-order gradient)."""
@@ -156,9 +158,7 @@ def critic_gradient_norms(
     return torch.linalg.vector_norm(grads.flatten(1), dim=1)
 
 
-def gradient_penalty(
-    critic: Critic, real: Tensor, fake: Tensor, labels: Tensor | None = None
-) -> Penalty:
+def gradient_penalty(critic: Critic, real: Tensor, fake: Tensor, labels: Labels = None) -> Penalty:
     """WGAN-GP's two-sided penalty, mean (‖∇D(x̂)‖₂ - 1)² on random interpolates."""
     with torch.autocast(device_type=real.device.type, enabled=False):
         interpolates = random_interpolates(real.detach().float(), fake.detach().float())
@@ -166,27 +166,25 @@ def gradient_penalty(
         return (norms - 1.0).pow(2).mean(), norms
 
 
-def half_squared_gradient(critic: Critic, images: Tensor, labels: Tensor | None) -> Penalty:
+def half_squared_gradient(critic: Critic, images: Tensor, labels: Labels) -> Penalty:
     """½ mean ‖∇D(images)‖₂², the R1 and R2 penalties."""
     with torch.autocast(device_type=images.device.type, enabled=False):
         norms = critic_gradient_norms(critic, images.detach().float(), labels)
         return 0.5 * norms.pow(2).mean(), norms
 
 
-def r1_penalty(critic: Critic, real: Tensor, fake: Tensor, labels: Tensor | None = None) -> Penalty:
+def r1_penalty(critic: Critic, real: Tensor, fake: Tensor, labels: Labels = None) -> Penalty:
     """Mescheder et al.'s R1, ½ mean ‖∇D(x)‖₂² on the real images, so that its weight is their
     gamma (and StyleGAN2's); `fake` is unused."""
     return half_squared_gradient(critic, real, labels)
 
 
-def r2_penalty(critic: Critic, real: Tensor, fake: Tensor, labels: Tensor | None = None) -> Penalty:
+def r2_penalty(critic: Critic, real: Tensor, fake: Tensor, labels: Labels = None) -> Penalty:
     """R2, ½ mean ‖∇D(G(z))‖₂² on the generated images (Roth et al. 2017); `real` is unused."""
     return half_squared_gradient(critic, fake, labels)
 
 
-def r1_r2_penalty(
-    critic: Critic, real: Tensor, fake: Tensor, labels: Tensor | None = None
-) -> Penalty:
+def r1_r2_penalty(critic: Critic, real: Tensor, fake: Tensor, labels: Labels = None) -> Penalty:
     """R1 + R2, R3GAN's pair, and the norms of both (reals first)."""
     r1, real_norms = r1_penalty(critic, real, fake, labels)
     r2, fake_norms = r2_penalty(critic, real, fake, labels)

@@ -8,6 +8,7 @@ signals in `ganlab/diagnosis/signals.py`; not the networks, not Lightning or tor
 each function's `inspect.getsource` line count, the files and the total.
 
     PYTHONPATH=$PWD .venv/bin/python scripts/step_lines.py
+    cd ../main && PYTHONPATH=$PWD .venv/bin/python ../wt-models/scripts/step_lines.py  # another
 """
 
 import inspect
@@ -21,7 +22,10 @@ from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 from torch.utils.data import DataLoader, TensorDataset
 
-REPO = Path(__file__).resolve().parents[1]
+import ganlab
+
+REPO = Path(ganlab.__file__).resolve().parents[1]
+"""The checkout whose ganlab is imported (PYTHONPATH), so another checkout can be measured too."""
 READ = ("ganlab/models/", "ganlab/losses.py", "ganlab/diagnosis/signals.py")
 NESTED = ("<genexpr>", "<lambda>", "<listcomp>", "<dictcomp>", "<setcomp>")
 

@@ -22,6 +22,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from ganlab import __version__, losses
 from ganlab.diagnosis.signals import decision_accuracy, gradient_norm, separation_accuracy
 from ganlab.errors import UsageError
+from ganlab.losses import Labels
 from ganlab.models.ema import GeneratorEMA
 from ganlab.models.optimizers import build_optimizers, class_options, stored
 from ganlab.nets import augment as diff_augment
@@ -34,8 +35,6 @@ LAZY_PENALTIES = ("r1", "r2", "r1_r2")
 """The penalties `penalty_every > 1` may apply lazily (StyleGAN2's R1)."""
 LABEL_TRICKS = ("label_smoothing", "label_noise", "label_flip")
 Metrics = dict[str, Tensor]
-Labels = Tensor | None
-"""What the networks see besides images: the batch's labels in a conditional run, else None."""
 
 
 def mean_over(updates: list[Metrics]) -> Metrics:
