@@ -2,9 +2,13 @@
 
 Each schedule is written as a researcher writes it without a framework: two networks, two
 optimizers and `ganlab.losses`' functions, nothing of ganlab's procedure. `DCGANLoop` is
-pytorch/examples' DCGAN step or the TensorFlow tutorial's two gradient tapes, with the label
-tricks; `WGANLoop` is Gulrajani et al.'s Algorithm 1 with the gradient penalty, or Arjovsky et
-al.'s weight clipping. Only the network that is updated gets gradients (`backward(inputs=...)`).
+pytorch/examples' DCGAN step (the discriminator, then the generator against the updated
+discriminator, back-propagating through the same fakes) or the TensorFlow tutorial's two
+gradient tapes, with the label tricks; `WGANLoop` is Gulrajani et al.'s Algorithm 1 (`n_critic`
+critic updates, each on its own real batch and fresh noise, then a generator update on fresh
+noise) with the gradient penalty, or Arjovsky et al.'s weight clipping. Only the network that
+is updated gets gradients (`backward(inputs=...)`), so a ratio of 1.0 means ganlab adds nothing.
+
 `tests/unit/models/test_schedule_exact.py` checks that a ganlab step computes what these loops
 compute, bit for bit; `ganlab.bench` times them (`Timed`) against ganlab's step.
 """
