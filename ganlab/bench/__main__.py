@@ -25,7 +25,7 @@ from ganlab.bench.plain import Timed
 from ganlab.bench.timing import Contender, Interleaved, Timings
 from ganlab.data.base import TensorImages
 from ganlab.data.mnist import MNISTDataModule, default_root
-from ganlab.models.gan import GAN
+from ganlab.models import GAN
 from ganlab.run.atomic import write_text_atomically
 from ganlab.run.cli import run_reporting_errors
 from ganlab.run.config import CONF_DIR
