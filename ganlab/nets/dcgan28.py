@@ -14,8 +14,10 @@ from torch import nn
 from ganlab.nets.conditioning import (
     DISCRIMINATOR_CONDITIONING,
     GENERATOR_CONDITIONING,
+    LabelledSequential,
     LabelPlanes,
     LabelVector,
+    generator_norms,
     label_input,
     projection,
     with_labels,
@@ -50,7 +52,7 @@ class Generator(nn.Module):
         super().__init__()
         channels, size, _ = check_image_shape(image_shape)
         self.start = _check_size(size)
-        norms = Norm(norm, bn_momentum, bn_eps)
+        norms = generator_norms(conditioning, num_classes, Norm(norm, bn_momentum, bn_eps))
         self.num_classes = num_classes
         self.labels = label_input(
             conditioning,
@@ -60,12 +62,12 @@ class Generator(nn.Module):
         )
         in_dim = latent_dim + (self.labels.dim if self.labels else 0)
         features = self.start * self.start * 256
-        self.project = nn.Sequential(
+        self.project = LabelledSequential(
             nn.Linear(in_dim, features, bias=bias),
             norms.layer1d(features),
             activation_layer(activation, negative_slope),
         )
-        self.upsample = nn.Sequential(
+        self.upsample = LabelledSequential(
             nn.ConvTranspose2d(256, 128, 5, stride=1, padding=2, bias=bias),
             norms.layer2d(128),
             activation_layer(activation, negative_slope),
@@ -78,8 +80,8 @@ class Generator(nn.Module):
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         z = with_labels(z, labels, self.labels, self.num_classes)
-        x = self.project(z).view(-1, 256, self.start, self.start)
-        return self.upsample(x)
+        x = self.project(z, labels).view(-1, 256, self.start, self.start)
+        return self.upsample(x, labels)
 
 
 class Discriminator(nn.Module):

@@ -22,8 +22,10 @@ from torch import nn
 from ganlab.nets.conditioning import (
     DISCRIMINATOR_CONDITIONING,
     GENERATOR_CONDITIONING,
+    LabelledSequential,
     LabelPlanes,
     LabelVector,
+    generator_norms,
     label_input,
     projection,
     with_labels,
@@ -75,7 +77,7 @@ class Generator(nn.Module):
         channels, size, _ = check_image_shape(image_shape)
         start, steps = base_map(size)
         widths = _widths(steps, base_channels, max_channels)
-        norms = Norm(norm, bn_momentum, bn_eps)
+        norms = generator_norms(conditioning, num_classes, Norm(norm, bn_momentum, bn_eps))
         hidden_bias = bias and norm == "none"
         self.num_classes = num_classes
         self.labels = label_input(
@@ -100,11 +102,11 @@ class Generator(nn.Module):
             nn.ConvTranspose2d(widths[-1], channels, 4, stride=2, padding=1, bias=bias),
             nn.Tanh(),
         ]
-        self.net = nn.Sequential(*layers)
+        self.net = LabelledSequential(*layers)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         z = with_labels(z, labels, self.labels, self.num_classes)
-        return self.net(z[:, :, None, None])
+        return self.net(z[:, :, None, None], labels)
 
 
 class Discriminator(nn.Module):

@@ -20,7 +20,9 @@ from torch import nn
 from ganlab.nets.conditioning import (
     DISCRIMINATOR_CONDITIONING,
     GENERATOR_CONDITIONING,
+    LabelledSequential,
     LabelVector,
+    generator_norms,
     label_input,
     projection,
     with_labels,
@@ -35,7 +37,7 @@ def hidden_layers(
     dropout: float,
     activation: str,
     negative_slope: float,
-) -> nn.Sequential:
+) -> LabelledSequential:
     """Linear → norm → activation (→ dropout) per width; bias off where batch norm follows."""
     widths = [int(w) for w in widths]
     if not widths or min(widths) < 1:
@@ -52,7 +54,7 @@ def hidden_layers(
         if dropout:
             layers.append(nn.Dropout(dropout))
         in_features = width
-    return nn.Sequential(*layers)
+    return LabelledSequential(*layers)
 
 
 class LabelInput(nn.Module):
@@ -101,14 +103,14 @@ class Generator(nn.Module):
             GENERATOR_CONDITIONING,
         )
         in_features = latent_dim + (self.labels.dim if self.labels else 0)
-        norms = Norm(norm, bn_momentum, bn_eps)
+        norms = generator_norms(conditioning, num_classes, Norm(norm, bn_momentum, bn_eps))
         self.body = hidden_layers(in_features, hidden, norms, dropout, activation, negative_slope)
         pixels = self.image_shape[0] * self.image_shape[1] * self.image_shape[2]
         self.image = nn.Sequential(nn.Linear(int(hidden[-1]), pixels), nn.Tanh())
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         z = with_labels(z, labels, self.labels, self.num_classes)
-        return self.image(self.body(z)).view(-1, *self.image_shape)
+        return self.image(self.body(z, labels)).view(-1, *self.image_shape)
 
 
 class Discriminator(nn.Module):

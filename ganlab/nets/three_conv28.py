@@ -21,8 +21,10 @@ from torch import nn
 from ganlab.nets.conditioning import (
     DISCRIMINATOR_CONDITIONING,
     GENERATOR_CONDITIONING,
+    LabelledSequential,
     LabelPlanes,
     LabelVector,
+    generator_norms,
     label_input,
     projection,
     with_labels,
@@ -71,7 +73,7 @@ class Generator(nn.Module):
         super().__init__()
         channels, size, _ = check_image_shape(image_shape)
         self.start = _base_size(size)
-        norms = Norm(norm, bn_momentum, bn_eps)
+        norms = generator_norms(conditioning, num_classes, Norm(norm, bn_momentum, bn_eps))
         self.num_classes = num_classes
         self.labels = label_input(
             conditioning,
@@ -81,7 +83,7 @@ class Generator(nn.Module):
         )
         in_dim = latent_dim + (self.labels.dim if self.labels else 0)
         self.project = nn.Linear(in_dim, self.start * self.start * BASE_FEATURES, bias=bias)
-        self.upsample = nn.Sequential(
+        self.upsample = LabelledSequential(
             nn.ConvTranspose2d(
                 BASE_FEATURES, 128, KERNEL, stride=2, padding=1, output_padding=1, bias=bias
             ),
@@ -99,7 +101,7 @@ class Generator(nn.Module):
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         z = with_labels(z, labels, self.labels, self.num_classes)
         x = self.project(z).view(-1, BASE_FEATURES, self.start, self.start)
-        return self.upsample(x)
+        return self.upsample(x, labels)
 
 
 class Discriminator(nn.Module):
