@@ -30,6 +30,7 @@ from ganlab.losses import (
     GRADIENT_PENALTIES,
     LOSSES,
     AdversarialLoss,
+    auxiliary_classifier_loss,
     clip_weights,
     critic_gradient_norms,
     discriminator_targets,
@@ -93,6 +94,7 @@ class GAN(LightningModule, Declared):
         Rule("penalty_weight", "number", ">= 0", at_least(0), label="the penalty weight"),
         Rule("penalty_every", "integer", ">= 1", at_least(1)),
         Rule("clip_value", "number", "> 0", positive),
+        Rule("auxiliary_classifier_weight", "number", ">= 0", at_least(0)),
         choice("update", UPDATES),
         choice("generator_noise", GENERATOR_NOISE, nullable=True),
         *(Rule(name, "number", "in [0, 1)", in_unit_interval) for name in LABEL_TRICKS),
@@ -135,6 +137,11 @@ class GAN(LightningModule, Declared):
                 f"{p}augment_p={values['augment_p']} sets how often the DiffAugment policies "
                 f"apply, but {p}augment names none: set e.g. {p}augment=[translation,cutout]"
             )
+        if (weight := values.get("auxiliary_classifier_weight")) and not values.get("conditional"):
+            raise UsageError(
+                f"{p}auxiliary_classifier_weight={weight} trains D to name the class of an "
+                f"unconditional run: set {p}conditional=true or {p}auxiliary_classifier_weight=0"
+            )
         for key in ("n_critic", "n_generator"):
             count = values.get(key, 1)
             if values.get("update") == "simultaneous" and count != 1:
@@ -160,6 +167,7 @@ class GAN(LightningModule, Declared):
         penalty_weight: float = 10.0,
         penalty_every: int = 1,
         clip_value: float = 0.01,
+        auxiliary_classifier_weight: float = 0.0,
         update: str = "alternating",
         generator_noise: str | None = "reused",
         label_smoothing: float = 0.0,
@@ -197,7 +205,11 @@ class GAN(LightningModule, Declared):
         self.augmentation = augmentation_of(options["augment"])
         self.ada = AdaptiveProbability() if augment_p == "adaptive" else None
         self.generator, self.discriminator = build_pair(
-            options["net"], latent_dim, options["image_shape"], num_classes if conditional else 0
+            options["net"],
+            latent_dim,
+            options["image_shape"],
+            num_classes if conditional else 0,
+            auxiliary_classifier=auxiliary_classifier_weight > 0,
         )
         if penalty in GRADIENT_PENALTIES and any(
             isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.discriminator.modules()
@@ -287,7 +299,8 @@ class GAN(LightningModule, Declared):
             with self.toggled_optimizer(opt_g):
                 if index > 0 or not self.reuse_fakes:
                     fake = self.generator(self.noise(real), labels)
-                g_loss = self.generator_loss(self.discriminate(fake, labels), real, labels)
+                fake_logits, fake_classes = self.discriminate(fake, labels)
+                g_loss = self.generator_loss(fake_logits, real, labels, fake_classes=fake_classes)
                 opt_g.zero_grad(set_to_none=True)
                 self.manual_backward(g_loss)
                 norms = self.gradient_norms("g")
@@ -303,9 +316,11 @@ class GAN(LightningModule, Declared):
         last: bool,
     ) -> Metrics:
         """One discriminator step on a real batch and (detached) fakes."""
-        real_logits = self.discriminate(real, labels)
-        fake_logits = self.discriminate(fake.detach(), labels)
-        loss, metrics = self.discriminator_loss(real_logits, fake_logits, real, fake, labels)
+        real_logits, real_classes = self.discriminate(real, labels)
+        fake_logits, fake_classes = self.discriminate(fake.detach(), labels)
+        loss, metrics = self.discriminator_loss(
+            real_logits, fake_logits, real, fake, labels, (real_classes, fake_classes)
+        )
         opt_d.zero_grad(set_to_none=True)
         self.manual_backward(loss)
         metrics |= self.health(real_logits, fake_logits) | self.gradient_norms("d")
@@ -325,9 +340,12 @@ class GAN(LightningModule, Declared):
         (what DDP expects): the generator's gradient is the leaf's, carried back through it."""
         fake = self.generator(self.noise(real), labels)
         leaf = fake.detach().requires_grad_(True)
-        real_logits, fake_logits = self.discriminate(real, labels), self.discriminate(leaf, labels)
-        d_loss, metrics = self.discriminator_loss(real_logits, fake_logits, real, leaf, labels)
-        g_loss = self.generator_loss(fake_logits, real, labels, real_logits)
+        real_logits, real_classes = self.discriminate(real, labels)
+        fake_logits, fake_classes = self.discriminate(leaf, labels)
+        d_loss, metrics = self.discriminator_loss(
+            real_logits, fake_logits, real, leaf, labels, (real_classes, fake_classes)
+        )
+        g_loss = self.generator_loss(fake_logits, real, labels, real_logits, fake_classes)
         (leaf_grad,) = torch.autograd.grad(g_loss, leaf, retain_graph=True)
         opt_g.zero_grad(set_to_none=True)
         opt_d.zero_grad(set_to_none=True)
@@ -349,8 +367,10 @@ class GAN(LightningModule, Declared):
         real: torch.Tensor,
         fake: torch.Tensor,
         labels: torch.Tensor | None,
+        classes: tuple[torch.Tensor | None, torch.Tensor | None] = (None, None),
     ) -> tuple[torch.Tensor, Metrics]:
-        """The discriminator's whole loss (label tricks, penalty) and what it logs."""
+        """The discriminator's whole loss (label tricks, penalty, the auxiliary classifier's
+        cross-entropy on the real and fake `classes` logits) and what it logs."""
         hp, prefix = self.hparams, "c" if self.critic else "d"
         if self.objective.label_targets:
             tricks = {"noise": hp.label_noise, "flip": hp.label_flip}
@@ -368,6 +388,11 @@ class GAN(LightningModule, Declared):
             loss = loss + hp.penalty_weight * hp.penalty_every * value
             metrics[f"{prefix}_{short}"] = value.detach()
             metrics[f"{prefix}_grad_norm"] = norms.detach().mean()
+        if classes[0] is not None:
+            value, right = auxiliary_classifier_loss(labels, *classes)
+            loss = loss + hp.auxiliary_classifier_weight * value
+            names = [f"{prefix}_class_loss", f"{prefix}_class_acc_real", f"{prefix}_class_acc_fake"]
+            metrics |= dict(zip(names, [value.detach(), *right], strict=True))
         return loss, metrics | {f"{prefix}_loss": loss.detach()}
 
     def generator_loss(
@@ -376,13 +401,20 @@ class GAN(LightningModule, Declared):
         real: torch.Tensor,
         labels: torch.Tensor | None,
         real_logits: torch.Tensor | None = None,
+        fake_classes: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """The generator's loss; a relativistic one also reads D on the real images."""
+        """The generator's loss; a relativistic one also reads D on the real images; with the
+        auxiliary classifier, plus its cross-entropy on the fakes' `fake_classes` logits."""
         if not self.objective.relativistic:
-            return self.objective.generator(fake_logits)
-        if real_logits is None:
-            real_logits = self.discriminate(real, labels)
-        return self.objective.generator(fake_logits, real_logits)
+            loss = self.objective.generator(fake_logits)
+        else:
+            if real_logits is None:
+                real_logits, _ = self.discriminate(real, labels)
+            loss = self.objective.generator(fake_logits, real_logits)
+        if fake_classes is None:
+            return loss
+        weight = self.hparams.auxiliary_classifier_weight
+        return loss + weight * auxiliary_classifier_loss(labels, fake_classes)[0]
 
     def scores(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> Metrics:
         """`c_wass` (the critic's Wasserstein estimate), or the mean outputs `d_real`/`d_fake`
@@ -433,13 +465,18 @@ class GAN(LightningModule, Declared):
         modules = {"g": self.generator, "d": self.discriminator}
         return {f"grad_norm_{name}": gradient_norm(modules[name].parameters()) for name in networks}
 
-    def discriminate(self, images: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
-        """D through the run's DiffAugment, for real and fake images alike; a penalty calls
-        the discriminator itself, on un-augmented images."""
+    def discriminate(
+        self, images: torch.Tensor, labels: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """D through the run's DiffAugment, for real and fake images alike: its logits, and its
+        auxiliary classifier's class logits (None without one); a penalty calls the
+        discriminator itself, on un-augmented images."""
         if self.augmentation is not None:
             p = self.hparams.augment_p
             images = self.augmentation(images, self.ada.p if self.ada else float(p))
-        return self.discriminator(images, labels)
+        if self.hparams.auxiliary_classifier_weight:
+            return self.discriminator(images, labels, classes=True)
+        return self.discriminator(images, labels), None
 
     def step_generator(self, optimizer: LightningOptimizer) -> None:
         """One generator update (one `global_step`), then the averaged copy follows it, and

@@ -108,6 +108,13 @@ def projection(conditioning: str, num_classes: int, features: int) -> Projection
     )
 
 
+def auxiliary_head(wanted: bool, num_classes: int, features: int) -> nn.Linear | None:
+    """AC-GAN's head (Odena et al. 2017): class logits from the features a projection reads,
+    built when the procedure trains one (`model.auxiliary_classifier_weight` > 0). A
+    discriminator returns them beside its logits when called with `classes=True`."""
+    return nn.Linear(features, num_classes) if wanted and num_classes else None
+
+
 class ClassBatchNorm(nn.Module):
     """Batch norm without its own affine, then the gain and bias of each sample's class. Plain
     parameters, not nn.Embedding: the init transforms leave the gains at 1 and biases at 0."""

@@ -17,6 +17,7 @@ from ganlab.nets.conditioning import (
     LabelledSequential,
     LabelPlanes,
     LabelVector,
+    auxiliary_head,
     generator_norms,
     label_input,
     projection,
@@ -93,6 +94,7 @@ class Discriminator(nn.Module):
         num_classes: int = 0,
         label_mode: str = "onehot",
         conditioning: str = "concat",
+        auxiliary_classifier: bool = False,
         dropout: float = 0.3,
         norm: str = "none",
         negative_slope: float = 0.3,
@@ -124,8 +126,16 @@ class Discriminator(nn.Module):
         )
         self.classify = nn.Linear(128 * start * start, 1, bias=bias)
         self.projection = projection(conditioning, num_classes, 128 * start * start)
+        self.auxiliary_classifier = auxiliary_head(
+            auxiliary_classifier, num_classes, 128 * start * start
+        )
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None, classes: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """The logits; with `classes`, also the auxiliary classifier's class logits."""
         features = self.features(with_labels(x, labels, self.labels, self.num_classes))
         logits = self.classify(features).squeeze(1)
-        return logits if self.projection is None else self.projection(logits, features, labels)
+        if self.projection is not None:
+            logits = self.projection(logits, features, labels)
+        return (logits, self.auxiliary_classifier(features)) if classes else logits

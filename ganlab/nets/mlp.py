@@ -22,6 +22,7 @@ from ganlab.nets.conditioning import (
     GENERATOR_CONDITIONING,
     LabelledSequential,
     LabelVector,
+    auxiliary_head,
     generator_norms,
     label_input,
     projection,
@@ -122,6 +123,7 @@ class Discriminator(nn.Module):
         num_classes: int = 0,
         label_mode: str = "onehot",
         conditioning: str = "concat",
+        auxiliary_classifier: bool = False,
         label_features: int = 0,
         hidden: Sequence[int] = (1024, 512, 256),
         norm: str = "none",
@@ -144,8 +146,16 @@ class Discriminator(nn.Module):
         self.body = hidden_layers(in_features, hidden, norms, dropout, "leaky_relu", negative_slope)
         self.classify = nn.Linear(int(hidden[-1]), 1)
         self.projection = projection(conditioning, num_classes, int(hidden[-1]))
+        self.auxiliary_classifier = auxiliary_head(
+            auxiliary_classifier, num_classes, int(hidden[-1])
+        )
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None, classes: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """The logits; with `classes`, also the auxiliary classifier's class logits."""
         features = self.body(with_labels(x.flatten(1), labels, self.labels, self.num_classes))
         logits = self.classify(features).squeeze(1)
-        return logits if self.projection is None else self.projection(logits, features, labels)
+        if self.projection is not None:
+            logits = self.projection(logits, features, labels)
+        return (logits, self.auxiliary_classifier(features)) if classes else logits

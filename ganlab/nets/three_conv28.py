@@ -24,6 +24,7 @@ from ganlab.nets.conditioning import (
     LabelledSequential,
     LabelPlanes,
     LabelVector,
+    auxiliary_head,
     generator_norms,
     label_input,
     projection,
@@ -115,6 +116,7 @@ class Discriminator(nn.Module):
         num_classes: int = 0,
         label_mode: str = "onehot",
         conditioning: str = "concat",
+        auxiliary_classifier: bool = False,
         negative_slope: float = 0.01,
         norm: str = "batch",
         dropout: float = 0.0,
@@ -150,8 +152,16 @@ class Discriminator(nn.Module):
         self.features = nn.Sequential(*layers, nn.Flatten())
         self.classify = nn.Linear(128 * end * end, 1, bias=bias)
         self.projection = projection(conditioning, num_classes, 128 * end * end)
+        self.auxiliary_classifier = auxiliary_head(
+            auxiliary_classifier, num_classes, 128 * end * end
+        )
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None, classes: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """The logits; with `classes`, also the auxiliary classifier's class logits."""
         features = self.features(with_labels(x, labels, self.labels, self.num_classes))
         logits = self.classify(features).squeeze(1)
-        return logits if self.projection is None else self.projection(logits, features, labels)
+        if self.projection is not None:
+            logits = self.projection(logits, features, labels)
+        return (logits, self.auxiliary_classifier(features)) if classes else logits
