@@ -142,6 +142,15 @@ LOSSES: dict[str, AdversarialLoss] = {
 """`model.loss`: each adversarial loss by name."""
 
 
+def auxiliary_classifier_loss(labels: Tensor, *class_logits: Tensor) -> tuple[Tensor, list[Tensor]]:
+    """AC-GAN's class term (Odena et al. 2017): the cross-entropy of each set of the
+    discriminator's class logits (reals', fakes') against the labels, summed; and the share of
+    each set it classifies right (for logging)."""
+    loss = sum(F.cross_entropy(logits, labels) for logits in class_logits)
+    right = [(logits.detach().argmax(1) == labels).float().mean() for logits in class_logits]
+    return loss, right  # type: ignore[return-value]
+
+
 def random_interpolates(real: Tensor, fake: Tensor) -> Tensor:
     """x̂ = real + α(fake - real), one α ~ U(0, 1) per sample (Gulrajani et al., Algorithm 1)."""
     alpha = torch.rand((real.shape[0],) + (1,) * (real.ndim - 1), device=real.device)

@@ -185,30 +185,18 @@ def make_optimizers(
     )
 
 
-class RealBatches:
-    """Shuffled batches of uint8 images (N, C, H, W) scaled to [-1, 1] on the device: one
-    random permutation per epoch, last partial batch dropped, like the training loader."""
-
-    def __init__(self, images: torch.Tensor, labels: torch.Tensor, batch_size: int, device):
-        if len(images) < batch_size:
-            raise ValueError(f"{len(images)} images cannot fill a batch of {batch_size}")
-        self.images, self.labels = images, labels
-        self.batch_size = batch_size
-        self.device = torch.device(device)
-        self.batches: Iterator[torch.Tensor] = iter(())
-
-    def _epoch(self) -> Iterator[torch.Tensor]:
-        order = torch.randperm(len(self.images))
-        return iter(order[: len(order) // self.batch_size * self.batch_size].split(self.batch_size))
-
-    def next(self) -> tuple[torch.Tensor, torch.Tensor]:
-        index = next(self.batches, None)
-        if index is None:
-            self.batches = self._epoch()
-            index = next(self.batches)
-        images = self.images[index].to(self.device, non_blocking=True)
-        labels = self.labels[index].to(self.device, non_blocking=True)
-        return images.float().div_(127.5).sub_(1.0), labels
+def real_batches(
+    images: torch.Tensor, labels: torch.Tensor, batch_size: int, device: str | torch.device
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Shuffled batches of uint8 images (N, C, H, W) scaled to [-1, 1] on the device, forever:
+    one random permutation per epoch, last partial batch dropped, like the training loader."""
+    if len(images) < batch_size:
+        raise ValueError(f"{len(images)} images cannot fill a batch of {batch_size}")
+    while True:
+        order = torch.randperm(len(images))
+        for index in order[: len(order) // batch_size * batch_size].split(batch_size):
+            real = images[index].to(device, non_blocking=True)
+            yield real.float().div_(127.5).sub_(1.0), labels[index].to(device, non_blocking=True)
 
 
 def copy_networks(module: GAN, device: str | torch.device) -> tuple[nn.Module, nn.Module]:
@@ -225,7 +213,7 @@ def copy_networks(module: GAN, device: str | torch.device) -> tuple[nn.Module, n
 
 class Timed:
     """The bench's contender: the loop on stock copies of the module's networks, fed from the
-    same images in its own shuffled order."""
+    same images in its own shuffled order, as many per step as ganlab's loader gives."""
 
     name = "plain PyTorch"
 
@@ -240,11 +228,8 @@ class Timed:
         generator, discriminator = copy_networks(module, device)
         optimizers = make_optimizers(module.hparams, generator, discriminator)
         self.loop = loop_for(module.hparams)(generator, discriminator, *optimizers, module.hparams)
-        self.real = RealBatches(images, labels, batch_size, device)
-        self.batches_per_step = module.n_critic
-        self.images_per_step = batch_size * module.n_critic
+        self.images_per_step = batch_size * module.real_batches_per_step
+        self.real = real_batches(images, labels, self.images_per_step, device)
 
     def step(self) -> None:
-        batches = [self.real.next() for _ in range(self.batches_per_step)]
-        images, labels = (torch.cat(parts) for parts in zip(*batches, strict=True))
-        self.loop.step_on(images, labels)
+        self.loop.step_on(*next(self.real))

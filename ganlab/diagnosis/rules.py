@@ -26,10 +26,13 @@ SIGNALS = (
     "grad_norm_d",
     "sample_diversity",
     "sample_class_entropy",
+    "modes",
+    "modes_real",
 )
 """The logged scalars the rules read (per-step values; `sample_diversity` per sample grid,
-`sample_class_entropy` per class-coverage check, on MNIST digits only)."""
-SPARSE = ("sample_diversity", "sample_class_entropy")
+`sample_class_entropy` per class-coverage check, on MNIST digits only; `modes` and
+`modes_real` per periodic mode count, on Stacked MNIST only)."""
+SPARSE = ("sample_diversity", "sample_class_entropy", "modes", "modes_real")
 """Measured now and then (each epoch): a window without a value keeps the last one."""
 
 
@@ -51,6 +54,9 @@ class Thresholds:
     """Digits (`sample_class_entropy`, over log 10) below this and below `lost_diversity` of
     the largest it reached: fewer than about three equally frequent digits (10^0.5), varied as
     their pixels may be."""
+    collapsed_modes: float = 0.5
+    """Stacked MNIST's mode count below this fraction of what as many real stacks cover: the
+    generator draws fewer than half the digit triples the data has at that sample size."""
     vanished_gradient: float = 0.1
     """The generator's gradient norm below this fraction of its largest window so far…"""
     fooled_generator_loss: float = 0.105
@@ -134,6 +140,12 @@ def verdict(
         value, most = means.get(signal), peaks.get(signal, 0.0)
         if value is not None and value < floor and value < t.lost_diversity * most:
             return MODE_COLLAPSE, f"{shown.format(value)} (< {floor:g}), down from {most:.2f}"
+    modes, real = means.get("modes"), means.get("modes_real")
+    if modes is not None and real and modes < t.collapsed_modes * real:
+        return MODE_COLLAPSE, (
+            f"{modes:.0f} modes, {modes / real:.2f} of the {real:.0f} as many real stacks cover "
+            f"(< {t.collapsed_modes:g})"
+        )
     grad_g, peak = means.get("grad_norm_g"), peaks.get("grad_norm_g", 0.0)
     if grad_g is not None and peak > 0 and grad_g < t.vanished_gradient * peak:
         return VANISHING_GRADIENT, (

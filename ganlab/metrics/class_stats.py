@@ -6,7 +6,8 @@
 - `mean_confidence`: the mean probability of the predicted class; low values mean digits the
   classifier cannot read.
 - `modes`, `modes_kl` (Stacked MNIST): the digit triples read channel by channel, how many of
-  the 1,000 occur, and the KL divergence of their histogram from uniform (PacGAN's protocol).
+  the 1,000 occur, and the KL divergence of their histogram from uniform (PacGAN's protocol);
+  `modes_real`: how many as many real stacks cover, on average (the diagnosis compares).
 """
 
 import math
@@ -41,3 +42,9 @@ def mode_coverage(channel_probabilities: list[torch.Tensor]) -> tuple[int, float
     counts = torch.bincount(modes, minlength=total).double()
     p = counts[counts > 0] / counts.sum()
     return int((counts > 0).sum()), float((p * (p * total).log()).sum())
+
+
+def expected_modes(n: int, total: int) -> float:
+    """The modes n independent draws cover on average when all `total` are equally likely
+    (Stacked MNIST: three independent, nearly balanced digits): total·(1 - (1 - 1/total)^n)."""
+    return total * (1.0 - (1.0 - 1.0 / total) ** n)

@@ -17,6 +17,7 @@ import torch
 from ganlab.errors import UsageError
 from ganlab.metrics.class_stats import (
     class_entropy,
+    expected_modes,
     label_accuracy,
     mean_confidence,
     mode_coverage,
@@ -45,7 +46,7 @@ FIELDS = {
     "class_entropy": ("class_entropy",),
     "mean_confidence": ("mean_confidence",),
     "nn_l1": ("nn_l1",),
-    "modes": ("modes", "modes_kl"),
+    "modes": ("modes", "modes_kl", "modes_real"),
 }
 INCEPTION = ("fid", "kid", "is", "precision_recall", "density_coverage")
 MANIFOLD = {"precision_recall": PRECISION_RECALL_K, "density_coverage": DENSITY_COVERAGE_K}
@@ -248,6 +249,7 @@ class Evaluator:
         started = time.perf_counter()
         read = [self.classifier_outputs(fake[:, c : c + 1])[1] for c in range(channels)]
         scores.values["modes"], scores.values["modes_kl"] = mode_coverage(read)
+        scores.values["modes_real"] = expected_modes(len(fake), read[0].shape[1] ** channels)
         scores.seconds["modes"] = round(time.perf_counter() - started, 2)
 
     def score_domain(self, fake: torch.Tensor, labels: torch.Tensor | None, scores: Scores) -> None:

@@ -31,8 +31,7 @@ from ganlab.run.checkpoint import module_from_checkpoint, read_checkpoint
 from ganlab.run.values import Declared, Rule, at_least, choice, in_unit_interval, positive
 from ganlab.sampling.latents import GRID_COLUMNS, grid_inputs
 
-LAZY_PENALTIES = ("r1", "r2", "r1_r2")
-"""The penalties `penalty_every > 1` may apply lazily (StyleGAN2's R1)."""
+LAZY_PENALTIES = ("r1", "r2", "r1_r2")  # `penalty_every > 1` applies them lazily (StyleGAN2)
 LABEL_TRICKS = ("label_smoothing", "label_noise", "label_flip")
 Metrics = dict[str, Tensor]
 
@@ -71,6 +70,7 @@ class GAN(LightningModule, Declared):
         Rule("penalty_weight", "number", ">= 0", at_least(0), label="the penalty weight"),
         Rule("penalty_every", "integer", ">= 1", at_least(1)),
         Rule("clip_value", "number", "> 0", positive),
+        Rule("auxiliary_classifier_weight", "number", ">= 0", at_least(0)),
         choice("update", ("alternating", "simultaneous")),
         choice("generator_noise", ("reused", "fresh"), nullable=True),
         *(Rule(name, "number", "in [0, 1)", in_unit_interval) for name in LABEL_TRICKS),
@@ -114,6 +114,11 @@ class GAN(LightningModule, Declared):
                 f"{p}augment_p={values['augment_p']} sets how often the DiffAugment policies "
                 f"apply, but {p}augment names none: set e.g. {p}augment=[translation,cutout]"
             )
+        if (weight := get("auxiliary_classifier_weight")) and not get("conditional"):
+            raise UsageError(
+                f"{p}auxiliary_classifier_weight={weight} trains D to name the class of an "
+                f"unconditional run: set {p}conditional=true or {p}auxiliary_classifier_weight=0"
+            )
         for key in ("n_critic", "n_generator"):
             if get("update") == "simultaneous" and get(key, 1) != 1:
                 raise UsageError(
@@ -138,6 +143,7 @@ class GAN(LightningModule, Declared):
         penalty_weight: float = 10.0,
         penalty_every: int = 1,
         clip_value: float = 0.01,
+        auxiliary_classifier_weight: float = 0.0,
         update: str = "alternating",
         generator_noise: str | None = "reused",
         label_smoothing: float = 0.0,
@@ -174,7 +180,10 @@ class GAN(LightningModule, Declared):
         self.augmentation = diff_augment.augmentation_of(options["augment"])
         self.ada = diff_augment.AdaptiveProbability() if augment_p == "adaptive" else None
         classes = num_classes if conditional else 0
-        self.generator, self.discriminator = build_pair(options["net"], latent_dim, shape, classes)
+        head = auxiliary_classifier_weight > 0  # AC-GAN's class head on the discriminator
+        self.generator, self.discriminator = build_pair(
+            options["net"], latent_dim, shape, classes, auxiliary_classifier=head
+        )
         coupled = any(isinstance(m, _BatchNorm) for m in self.discriminator.modules())
         if penalty in losses.GRADIENT_PENALTIES and coupled:
             warnings.warn(
@@ -182,9 +191,7 @@ class GAN(LightningModule, Declared):
                 f"the samples: set model.net.discriminator.norm to none, layer or instance",
                 stacklevel=2,
             )
-        self.ema = None
-        if averaged:
-            self.ema = GeneratorEMA(self.generator, averaged["decay"], averaged.get("start", 0))
+        self.ema = GeneratorEMA(self.generator, **averaged) if averaged else None
         self.sample_with_ema = True  # `generate` draws from the averaged copy when there is one
         self.grid_columns = GRID_COLUMNS
         fixed_noise, fixed_labels = grid_inputs(latent_dim, sample_count, classes)
@@ -240,40 +247,37 @@ class GAN(LightningModule, Declared):
         reals = self.real_batches(*batch)
         if self.hparams["update"] == "simultaneous":  # (hparams.update is dict.update)
             return self.log_step(self.simultaneous_step(opt_g, opt_d, *reals[0]))
-        # 1. the discriminator: one update per real batch, each against fresh fakes
+        # 1. the discriminator: one update per real batch, each against fresh (detached) fakes
         updates = []
         for index, (real, labels) in enumerate(reals):
             last = index == len(reals) - 1
             with torch.set_grad_enabled(last and self.reuse_fakes):  # the G update reuses them
                 fake = self.generator(self.noise(real), labels)
             with self.toggled_optimizer(opt_d):
-                updates.append(self.discriminator_update(opt_d, real, fake, labels, last))
+                real_logits, real_classes = self.discriminate(real, labels)
+                fake_logits, fake_classes = self.discriminate(fake.detach(), labels)
+                d_loss, metrics = self.discriminator_loss(
+                    real_logits, fake_logits, real, fake, labels, (real_classes, fake_classes)
+                )
+                opt_d.zero_grad(set_to_none=True)
+                self.manual_backward(d_loss)
+                metrics |= self.gradient_norms("d") | self.adapt(real_logits)
+                opt_d.optimizer.step()  # the raw optimizer: Lightning counts generator steps only
+                if self.hparams.penalty == "weight_clipping":
+                    metrics |= self.clip(real, fake.detach(), labels, last)
+            updates.append(metrics)
         # 2. the generator: n_generator updates (1 but for experiments) against the updated D
         for index in range(self.hparams.n_generator):
             with self.toggled_optimizer(opt_g):
                 if index > 0 or not self.reuse_fakes:
                     fake = self.generator(self.noise(real), labels)
-                g_loss = self.generator_loss(self.discriminate(fake, labels), real, labels)
+                fake_logits, fake_classes = self.discriminate(fake, labels)
+                g_loss = self.generator_loss(fake_logits, real, labels, fake_classes=fake_classes)
                 opt_g.zero_grad(set_to_none=True)
                 self.manual_backward(g_loss)
                 norms = self.gradient_norms("g")
                 self.step_generator(opt_g)  # through Lightning: one global_step each
         self.log_step(mean_over(updates) | norms | {"g_loss": g_loss.detach()})
-
-    def discriminator_update(
-        self, opt_d: LightningOptimizer, real: Tensor, fake: Tensor, labels: Labels, last: bool
-    ) -> Metrics:
-        """One discriminator step on a real batch and (detached) fakes."""
-        real_logits = self.discriminate(real, labels)
-        fake_logits = self.discriminate(fake.detach(), labels)
-        loss, metrics = self.discriminator_loss(real_logits, fake_logits, real, fake, labels)
-        opt_d.zero_grad(set_to_none=True)
-        self.manual_backward(loss)
-        metrics |= self.gradient_norms("d") | self.adapt(real_logits)
-        opt_d.optimizer.step()  # the raw optimizer: Lightning counts generator steps only
-        if self.hparams.penalty == "weight_clipping":
-            metrics |= self.clip(real, fake.detach(), labels, last)
-        return metrics
 
     def simultaneous_step(
         self, opt_g: LightningOptimizer, opt_d: LightningOptimizer, real: Tensor, labels: Labels
@@ -283,9 +287,12 @@ class GAN(LightningModule, Declared):
         (what DDP expects): the generator's gradient is the leaf's, carried back through it."""
         fake = self.generator(self.noise(real), labels)
         leaf = fake.detach().requires_grad_(True)
-        real_logits, fake_logits = self.discriminate(real, labels), self.discriminate(leaf, labels)
-        d_loss, metrics = self.discriminator_loss(real_logits, fake_logits, real, leaf, labels)
-        g_loss = self.generator_loss(fake_logits, real, labels, real_logits)
+        real_logits, real_classes = self.discriminate(real, labels)
+        fake_logits, fake_classes = self.discriminate(leaf, labels)
+        d_loss, metrics = self.discriminator_loss(
+            real_logits, fake_logits, real, leaf, labels, (real_classes, fake_classes)
+        )
+        g_loss = self.generator_loss(fake_logits, real, labels, real_logits, fake_classes)
         (leaf_grad,) = torch.autograd.grad(g_loss, leaf, retain_graph=True)
         opt_g.zero_grad(set_to_none=True)
         opt_d.zero_grad(set_to_none=True)
@@ -301,9 +308,16 @@ class GAN(LightningModule, Declared):
     # --- the pieces of a step -----------------------------------------------------------
 
     def discriminator_loss(
-        self, real_logits: Tensor, fake_logits: Tensor, real: Tensor, fake: Tensor, labels: Labels
+        self,
+        real_logits: Tensor,
+        fake_logits: Tensor,
+        real: Tensor,
+        fake: Tensor,
+        labels: Labels,
+        classes: tuple[Tensor | None, Tensor | None] = (None, None),
     ) -> tuple[Tensor, Metrics]:
-        """The discriminator's whole loss (label tricks, penalty) and what it logs."""
+        """The discriminator's whole loss (label tricks, penalty, the auxiliary classifier's
+        cross-entropy on the real and fake `classes` logits) and what it logs."""
         hp, prefix, targets = self.hparams, "c" if self.critic else "d", ()
         if self.objective.label_targets:
             tricks = {"noise": hp.label_noise, "flip": hp.label_flip}
@@ -319,23 +333,36 @@ class GAN(LightningModule, Declared):
             loss = loss + hp.penalty_weight * hp.penalty_every * value
             metrics[f"{prefix}_{short}"] = value.detach()
             metrics[f"{prefix}_grad_norm"] = norms.detach().mean()
+        if classes[0] is not None:
+            value, right = losses.auxiliary_classifier_loss(labels, *classes)
+            loss = loss + hp.auxiliary_classifier_weight * value
+            metrics[f"{prefix}_class_loss"] = value.detach()
+            metrics[f"{prefix}_class_acc_real"], metrics[f"{prefix}_class_acc_fake"] = right
         return loss, metrics | {f"{prefix}_loss": loss.detach()}
 
     def generator_loss(
-        self, fake_logits: Tensor, real: Tensor, labels: Labels, real_logits: Tensor | None = None
+        self,
+        fake_logits: Tensor,
+        real: Tensor,
+        labels: Labels,
+        real_logits: Tensor | None = None,
+        fake_classes: Tensor | None = None,
     ) -> Tensor:
-        """The generator's loss; a relativistic one also reads D on the real images."""
-        if not self.objective.relativistic:
-            return self.objective.generator(fake_logits)
-        if real_logits is None:
-            real_logits = self.discriminate(real, labels)
-        return self.objective.generator(fake_logits, real_logits)
+        """The generator's loss; a relativistic one also reads D on the real images; with the
+        auxiliary classifier, plus its cross-entropy on the fakes' `fake_classes` logits."""
+        if self.objective.relativistic and real_logits is None:
+            real_logits, _ = self.discriminate(real, labels)
+        relative_to = (real_logits,) if self.objective.relativistic else ()
+        loss = self.objective.generator(fake_logits, *relative_to)
+        if fake_classes is None:
+            return loss
+        class_loss, _ = losses.auxiliary_classifier_loss(labels, fake_classes)
+        return loss + self.hparams.auxiliary_classifier_weight * class_loss
 
     def scores(self, real: Tensor, fake: Tensor) -> Metrics:
-        """What D's outputs say: `c_wass` (a critic's Wasserstein estimate) or the mean outputs
-        `d_real`/`d_fake` (probabilities under cross-entropy); with the diagnostics, `d_acc_*` on
-        the loss's decision threshold, or for a critic, which has none, `c_acc_*`: the scores on
-        the right side of the other set's mean (docs/diagnosis.md)."""
+        """`c_wass` (a critic's Wasserstein estimate) or the mean outputs `d_real`/`d_fake`
+        (probabilities under cross-entropy); with the diagnostics, the accuracies `d_acc_*` on the
+        decision threshold or, a critic having none, `c_acc_*` (docs/diagnosis.md)."""
         if self.critic:
             metrics = {"c_wass": real.mean() - fake.mean()}
         elif self.objective.label_targets:
@@ -375,13 +402,15 @@ class GAN(LightningModule, Declared):
         modules = {"g": self.generator, "d": self.discriminator}
         return {f"grad_norm_{name}": gradient_norm(modules[name].parameters()) for name in networks}
 
-    def discriminate(self, images: Tensor, labels: Labels) -> Tensor:
-        """D through the run's DiffAugment, on real and fake images alike (a penalty calls the
-        discriminator itself, on un-augmented images)."""
+    def discriminate(self, images: Tensor, labels: Labels) -> tuple[Tensor, Tensor | None]:
+        """D's logits and class logits (AC-GAN's head, else None) through the run's DiffAugment,
+        on real and fake images alike; a penalty calls D itself, on un-augmented images."""
         if self.augmentation is not None:
             p = self.ada.p if self.ada else float(self.hparams.augment_p)
             images = self.augmentation(images, p)
-        return self.discriminator(images, labels)
+        if self.hparams.auxiliary_classifier_weight:
+            return self.discriminator(images, labels, classes=True)
+        return self.discriminator(images, labels), None
 
     def step_generator(self, optimizer: LightningOptimizer) -> None:
         """One generator update (one `global_step`); the averaged copy follows it, and an
@@ -407,10 +436,9 @@ class GAN(LightningModule, Declared):
         return list(zip(images.tensor_split(n), shown, strict=True))
 
     def log_step(self, metrics: Metrics) -> None:
-        """The step's metrics stay tensors: `step_metrics` (for the divergence guard and the
-        diagnosis) and a running sum whose mean `self.log` (a fixed Python cost per name) sees
-        when the loggers write, at an epoch's last batch and at the run's last step, weighted by
-        its step count, so the `_epoch` means are exact."""
+        """The metrics stay tensors: `step_metrics` (for the divergence guard and the diagnosis)
+        and a running sum whose mean `self.log` (a fixed Python cost per name) sees when the
+        loggers write, at an epoch's end and at the last step, weighted by its step count."""
         self.step_metrics = metrics
         names, values = tuple(metrics), torch.stack([v.float() for v in metrics.values()])
         if names != self.window[0]:

@@ -39,9 +39,15 @@ def built(config: dict[str, Any], **shape: Any) -> nn.Module:
 
 
 def build_pair(
-    net: dict[str, Any], latent_dim: int, image_shape: tuple[int, int, int], num_classes: int
+    net: dict[str, Any],
+    latent_dim: int,
+    image_shape: tuple[int, int, int],
+    num_classes: int,
+    auxiliary_classifier: bool = False,
 ) -> tuple[nn.Module, nn.Module]:
-    """(generator, discriminator); a shape or option a family refuses is one UsageError."""
+    """(generator, discriminator); a shape or option a family refuses is one UsageError.
+    `auxiliary_classifier`: the discriminator also gets AC-GAN's class head (the procedure's
+    `auxiliary_classifier_weight`, not a network option)."""
     try:
         generator = built(
             net["generator"],
@@ -49,11 +55,17 @@ def build_pair(
             image_shape=image_shape,
             num_classes=num_classes,
         )
+        head = {"auxiliary_classifier": True} if auxiliary_classifier else {}
         discriminator = built(
-            net["discriminator"], image_shape=image_shape, num_classes=num_classes
+            net["discriminator"], image_shape=image_shape, num_classes=num_classes, **head
         )
     except (ValueError, InstantiationException) as error:
         cause = error.__cause__ if isinstance(error, InstantiationException) else error
+        if isinstance(cause, TypeError) and "'auxiliary_classifier'" in str(cause):
+            raise UsageError(
+                f"{net['discriminator']['_target_']} has no auxiliary_classifier option (AC-GAN's "
+                f"class head): set model.auxiliary_classifier_weight=0 or choose a ganlab family"
+            ) from None
         if not isinstance(cause, ValueError):
             raise
         raise UsageError(f"cannot build the networks for images {image_shape}: {cause}") from None

@@ -7,13 +7,19 @@
   conditioning the generator only);
 - `projection` (discriminators): the output gains the inner product of a learned class
   embedding with the features before the last layer (Miyato & Koyama 2018); the embedding
-  starts at zero, so the untrained projection adds nothing to the logit."""
+  starts at zero, so the untrained projection adds nothing to the logit;
+- `batch_norm` (generators): every batch norm takes a gain and a bias per class (de Vries et
+  al. 2017, as SN-GAN and BigGAN condition their generators); gains start at 1 and biases at
+  0, so the untrained layers are plain batch norm whatever the class."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from ganlab.nets.layers import Norm
 
 
 class LabelVector(nn.Module):
@@ -69,7 +75,7 @@ def with_labels(
     return torch.cat([x, encoder(labels)], dim=1)
 
 
-GENERATOR_CONDITIONING = ("concat", "none")
+GENERATOR_CONDITIONING = ("concat", "none", "batch_norm")
 DISCRIMINATOR_CONDITIONING = ("concat", "none", "projection")
 
 
@@ -100,3 +106,64 @@ def projection(conditioning: str, num_classes: int, features: int) -> Projection
     return (
         Projection(num_classes, features) if num_classes and conditioning == "projection" else None
     )
+
+
+def auxiliary_head(wanted: bool, num_classes: int, features: int) -> nn.Linear | None:
+    """AC-GAN's head (Odena et al. 2017): class logits from the features a projection reads,
+    built when the procedure trains one (`model.auxiliary_classifier_weight` > 0). A
+    discriminator returns them beside its logits when called with `classes=True`."""
+    return nn.Linear(features, num_classes) if wanted and num_classes else None
+
+
+class ClassBatchNorm(nn.Module):
+    """Batch norm without its own affine, then the gain and bias of each sample's class. Plain
+    parameters, not nn.Embedding: the init transforms leave the gains at 1 and biases at 0."""
+
+    def __init__(self, norm: nn.modules.batchnorm._BatchNorm, num_classes: int):
+        super().__init__()
+        self.norm = norm
+        self.gain = nn.Parameter(torch.ones(num_classes, norm.num_features))
+        self.bias = nn.Parameter(torch.zeros(num_classes, norm.num_features))
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        shape = (*labels.shape, -1) + (1,) * (x.ndim - 2)
+        return self.norm(x) * self.gain[labels].view(shape) + self.bias[labels].view(shape)
+
+
+@dataclass(frozen=True)
+class ClassNorm(Norm):
+    """`Norm` whose batch-norm layers are `ClassBatchNorm` over `num_classes` classes."""
+
+    num_classes: int = 1
+
+    def layer2d(self, channels: int) -> nn.Module:
+        norm = nn.BatchNorm2d(channels, eps=self.eps, momentum=self.momentum, affine=False)
+        return ClassBatchNorm(norm, self.num_classes)
+
+    def layer1d(self, features: int) -> nn.Module:
+        norm = nn.BatchNorm1d(features, eps=self.eps, momentum=self.momentum, affine=False)
+        return ClassBatchNorm(norm, self.num_classes)
+
+
+def generator_norms(conditioning: str, num_classes: int, norm: Norm) -> Norm:
+    """The generator's normalisation: per-class batch norm under `batch_norm` in a conditional
+    network, else `norm` itself."""
+    if conditioning != "batch_norm" or not num_classes:
+        return norm
+    if norm.kind != "batch":
+        raise ValueError(
+            f"conditioning=batch_norm gives the generator's batch norm a gain and a bias per "
+            f"class, but its norm is {norm.kind!r}: set model.net.generator.norm=batch, or "
+            f"choose model.net.generator.conditioning=concat"
+        )
+    return ClassNorm(norm.kind, norm.momentum, norm.eps, num_classes)
+
+
+class LabelledSequential(nn.Sequential):
+    """`nn.Sequential` that also hands the labels to the layers that take them
+    (`ClassBatchNorm`); the other layers see the input alone."""
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        for layer in self:
+            x = layer(x, labels) if isinstance(layer, ClassBatchNorm) else layer(x)
+        return x

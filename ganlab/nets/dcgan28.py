@@ -14,8 +14,11 @@ from torch import nn
 from ganlab.nets.conditioning import (
     DISCRIMINATOR_CONDITIONING,
     GENERATOR_CONDITIONING,
+    LabelledSequential,
     LabelPlanes,
     LabelVector,
+    auxiliary_head,
+    generator_norms,
     label_input,
     projection,
     with_labels,
@@ -50,7 +53,7 @@ class Generator(nn.Module):
         super().__init__()
         channels, size, _ = check_image_shape(image_shape)
         self.start = _check_size(size)
-        norms = Norm(norm, bn_momentum, bn_eps)
+        norms = generator_norms(conditioning, num_classes, Norm(norm, bn_momentum, bn_eps))
         self.num_classes = num_classes
         self.labels = label_input(
             conditioning,
@@ -60,12 +63,12 @@ class Generator(nn.Module):
         )
         in_dim = latent_dim + (self.labels.dim if self.labels else 0)
         features = self.start * self.start * 256
-        self.project = nn.Sequential(
+        self.project = LabelledSequential(
             nn.Linear(in_dim, features, bias=bias),
             norms.layer1d(features),
             activation_layer(activation, negative_slope),
         )
-        self.upsample = nn.Sequential(
+        self.upsample = LabelledSequential(
             nn.ConvTranspose2d(256, 128, 5, stride=1, padding=2, bias=bias),
             norms.layer2d(128),
             activation_layer(activation, negative_slope),
@@ -78,8 +81,8 @@ class Generator(nn.Module):
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         z = with_labels(z, labels, self.labels, self.num_classes)
-        x = self.project(z).view(-1, 256, self.start, self.start)
-        return self.upsample(x)
+        x = self.project(z, labels).view(-1, 256, self.start, self.start)
+        return self.upsample(x, labels)
 
 
 class Discriminator(nn.Module):
@@ -91,6 +94,7 @@ class Discriminator(nn.Module):
         num_classes: int = 0,
         label_mode: str = "onehot",
         conditioning: str = "concat",
+        auxiliary_classifier: bool = False,
         dropout: float = 0.3,
         norm: str = "none",
         negative_slope: float = 0.3,
@@ -122,8 +126,16 @@ class Discriminator(nn.Module):
         )
         self.classify = nn.Linear(128 * start * start, 1, bias=bias)
         self.projection = projection(conditioning, num_classes, 128 * start * start)
+        self.auxiliary_classifier = auxiliary_head(
+            auxiliary_classifier, num_classes, 128 * start * start
+        )
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None, classes: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """The logits; with `classes`, also the auxiliary classifier's class logits."""
         features = self.features(with_labels(x, labels, self.labels, self.num_classes))
         logits = self.classify(features).squeeze(1)
-        return logits if self.projection is None else self.projection(logits, features, labels)
+        if self.projection is not None:
+            logits = self.projection(logits, features, labels)
+        return (logits, self.auxiliary_classifier(features)) if classes else logits

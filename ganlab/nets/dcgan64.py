@@ -22,8 +22,11 @@ from torch import nn
 from ganlab.nets.conditioning import (
     DISCRIMINATOR_CONDITIONING,
     GENERATOR_CONDITIONING,
+    LabelledSequential,
     LabelPlanes,
     LabelVector,
+    auxiliary_head,
+    generator_norms,
     label_input,
     projection,
     with_labels,
@@ -75,7 +78,7 @@ class Generator(nn.Module):
         channels, size, _ = check_image_shape(image_shape)
         start, steps = base_map(size)
         widths = _widths(steps, base_channels, max_channels)
-        norms = Norm(norm, bn_momentum, bn_eps)
+        norms = generator_norms(conditioning, num_classes, Norm(norm, bn_momentum, bn_eps))
         hidden_bias = bias and norm == "none"
         self.num_classes = num_classes
         self.labels = label_input(
@@ -100,11 +103,11 @@ class Generator(nn.Module):
             nn.ConvTranspose2d(widths[-1], channels, 4, stride=2, padding=1, bias=bias),
             nn.Tanh(),
         ]
-        self.net = nn.Sequential(*layers)
+        self.net = LabelledSequential(*layers)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         z = with_labels(z, labels, self.labels, self.num_classes)
-        return self.net(z[:, :, None, None])
+        return self.net(z[:, :, None, None], labels)
 
 
 class Discriminator(nn.Module):
@@ -117,6 +120,7 @@ class Discriminator(nn.Module):
         num_classes: int = 0,
         label_mode: str = "onehot",
         conditioning: str = "concat",
+        auxiliary_classifier: bool = False,
         base_channels: int = 64,
         max_channels: int = 512,
         norm: str = "batch",
@@ -153,11 +157,19 @@ class Discriminator(nn.Module):
             ]
         layers += [nn.Conv2d(widths[-1], 1, end, stride=1, padding=0, bias=bias), nn.Flatten()]
         self.net = nn.Sequential(*layers)
-        self.projection = projection(conditioning, num_classes, widths[-1] * end * end)
+        features = widths[-1] * end * end
+        self.projection = projection(conditioning, num_classes, features)
+        self.auxiliary_classifier = auxiliary_head(auxiliary_classifier, num_classes, features)
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None, classes: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """The logits; with `classes`, also the auxiliary classifier's class logits."""
         x = with_labels(x, labels, self.labels, self.num_classes)
-        if self.projection is None:
+        if self.projection is None and not classes:
             return self.net(x).squeeze(1)
         features = self.net[:-2](x)  # before the last convolution
-        return self.projection(self.net[-2:](features).squeeze(1), features, labels)
+        logits = self.net[-2:](features).squeeze(1)
+        if self.projection is not None:
+            logits = self.projection(logits, features, labels)
+        return (logits, self.auxiliary_classifier(features.flatten(1))) if classes else logits

@@ -20,7 +20,10 @@ from torch import nn
 from ganlab.nets.conditioning import (
     DISCRIMINATOR_CONDITIONING,
     GENERATOR_CONDITIONING,
+    LabelledSequential,
     LabelVector,
+    auxiliary_head,
+    generator_norms,
     label_input,
     projection,
     with_labels,
@@ -35,7 +38,7 @@ def hidden_layers(
     dropout: float,
     activation: str,
     negative_slope: float,
-) -> nn.Sequential:
+) -> LabelledSequential:
     """Linear → norm → activation (→ dropout) per width; bias off where batch norm follows."""
     widths = [int(w) for w in widths]
     if not widths or min(widths) < 1:
@@ -52,7 +55,7 @@ def hidden_layers(
         if dropout:
             layers.append(nn.Dropout(dropout))
         in_features = width
-    return nn.Sequential(*layers)
+    return LabelledSequential(*layers)
 
 
 class LabelInput(nn.Module):
@@ -101,14 +104,14 @@ class Generator(nn.Module):
             GENERATOR_CONDITIONING,
         )
         in_features = latent_dim + (self.labels.dim if self.labels else 0)
-        norms = Norm(norm, bn_momentum, bn_eps)
+        norms = generator_norms(conditioning, num_classes, Norm(norm, bn_momentum, bn_eps))
         self.body = hidden_layers(in_features, hidden, norms, dropout, activation, negative_slope)
         pixels = self.image_shape[0] * self.image_shape[1] * self.image_shape[2]
         self.image = nn.Sequential(nn.Linear(int(hidden[-1]), pixels), nn.Tanh())
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         z = with_labels(z, labels, self.labels, self.num_classes)
-        return self.image(self.body(z)).view(-1, *self.image_shape)
+        return self.image(self.body(z, labels)).view(-1, *self.image_shape)
 
 
 class Discriminator(nn.Module):
@@ -120,6 +123,7 @@ class Discriminator(nn.Module):
         num_classes: int = 0,
         label_mode: str = "onehot",
         conditioning: str = "concat",
+        auxiliary_classifier: bool = False,
         label_features: int = 0,
         hidden: Sequence[int] = (1024, 512, 256),
         norm: str = "none",
@@ -142,8 +146,16 @@ class Discriminator(nn.Module):
         self.body = hidden_layers(in_features, hidden, norms, dropout, "leaky_relu", negative_slope)
         self.classify = nn.Linear(int(hidden[-1]), 1)
         self.projection = projection(conditioning, num_classes, int(hidden[-1]))
+        self.auxiliary_classifier = auxiliary_head(
+            auxiliary_classifier, num_classes, int(hidden[-1])
+        )
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None, classes: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """The logits; with `classes`, also the auxiliary classifier's class logits."""
         features = self.body(with_labels(x.flatten(1), labels, self.labels, self.num_classes))
         logits = self.classify(features).squeeze(1)
-        return logits if self.projection is None else self.projection(logits, features, labels)
+        if self.projection is not None:
+            logits = self.projection(logits, features, labels)
+        return (logits, self.auxiliary_classifier(features)) if classes else logits

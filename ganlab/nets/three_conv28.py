@@ -21,8 +21,11 @@ from torch import nn
 from ganlab.nets.conditioning import (
     DISCRIMINATOR_CONDITIONING,
     GENERATOR_CONDITIONING,
+    LabelledSequential,
     LabelPlanes,
     LabelVector,
+    auxiliary_head,
+    generator_norms,
     label_input,
     projection,
     with_labels,
@@ -71,7 +74,7 @@ class Generator(nn.Module):
         super().__init__()
         channels, size, _ = check_image_shape(image_shape)
         self.start = _base_size(size)
-        norms = Norm(norm, bn_momentum, bn_eps)
+        norms = generator_norms(conditioning, num_classes, Norm(norm, bn_momentum, bn_eps))
         self.num_classes = num_classes
         self.labels = label_input(
             conditioning,
@@ -81,7 +84,7 @@ class Generator(nn.Module):
         )
         in_dim = latent_dim + (self.labels.dim if self.labels else 0)
         self.project = nn.Linear(in_dim, self.start * self.start * BASE_FEATURES, bias=bias)
-        self.upsample = nn.Sequential(
+        self.upsample = LabelledSequential(
             nn.ConvTranspose2d(
                 BASE_FEATURES, 128, KERNEL, stride=2, padding=1, output_padding=1, bias=bias
             ),
@@ -99,7 +102,7 @@ class Generator(nn.Module):
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         z = with_labels(z, labels, self.labels, self.num_classes)
         x = self.project(z).view(-1, BASE_FEATURES, self.start, self.start)
-        return self.upsample(x)
+        return self.upsample(x, labels)
 
 
 class Discriminator(nn.Module):
@@ -113,6 +116,7 @@ class Discriminator(nn.Module):
         num_classes: int = 0,
         label_mode: str = "onehot",
         conditioning: str = "concat",
+        auxiliary_classifier: bool = False,
         negative_slope: float = 0.01,
         norm: str = "batch",
         dropout: float = 0.0,
@@ -148,8 +152,16 @@ class Discriminator(nn.Module):
         self.features = nn.Sequential(*layers, nn.Flatten())
         self.classify = nn.Linear(128 * end * end, 1, bias=bias)
         self.projection = projection(conditioning, num_classes, 128 * end * end)
+        self.auxiliary_classifier = auxiliary_head(
+            auxiliary_classifier, num_classes, 128 * end * end
+        )
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None, classes: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """The logits; with `classes`, also the auxiliary classifier's class logits."""
         features = self.features(with_labels(x, labels, self.labels, self.num_classes))
         logits = self.classify(features).squeeze(1)
-        return logits if self.projection is None else self.projection(logits, features, labels)
+        if self.projection is not None:
+            logits = self.projection(logits, features, labels)
+        return (logits, self.auxiliary_classifier(features)) if classes else logits

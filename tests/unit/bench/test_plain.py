@@ -4,7 +4,7 @@ noise, one plain step and one ganlab step leave the same networks."""
 import pytest
 import torch
 
-from ganlab.bench.plain import DCGANLoop, RealBatches, Timed, WGANLoop, loop_for
+from ganlab.bench.plain import DCGANLoop, Timed, WGANLoop, loop_for, real_batches
 from ganlab.data.mnist import MNISTDataModule
 from ganlab.models import DCGAN, WGAN
 from tests.helpers import quiet_trainer
@@ -54,13 +54,15 @@ def test_one_plain_step_computes_the_gradients_of_one_ganlab_step(mnist_root, up
 
 def test_real_batches_cover_an_epoch_before_repeating():
     images = torch.arange(10, dtype=torch.uint8)[:, None, None, None].expand(10, 1, 2, 2)
-    batches = RealBatches(images.contiguous() * 25, torch.arange(10), batch_size=3, device="cpu")
-    epoch = [batches.next() for _ in range(3)]
+    batches = real_batches(images.contiguous() * 25, torch.arange(10), batch_size=3, device="cpu")
+    epoch = [next(batches) for _ in range(3)]
     labels = torch.cat([labels for _, labels in epoch]).tolist()
     assert len(set(labels)) == 9  # three whole batches of distinct images, one image left out
     first = epoch[0][0]
     assert first.dtype == torch.float32 and first.min() >= -1 and first.max() <= 1
     assert torch.equal(first[:, 0, 0, 0], epoch[0][1] * 25 / 127.5 - 1)
+    with pytest.raises(ValueError, match="2 images cannot fill a batch of 3"):
+        next(real_batches(images[:2], torch.arange(2), batch_size=3, device="cpu"))
 
 
 def test_the_loop_matches_the_procedure():

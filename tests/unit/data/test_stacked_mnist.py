@@ -11,7 +11,7 @@ from hydra import compose, initialize_config_dir
 from ganlab.data.mnist import MNISTDataModule
 from ganlab.data.stacked_mnist import StackedMNISTDataModule
 from ganlab.evaluate import evaluate
-from ganlab.metrics.class_stats import mode_coverage
+from ganlab.metrics.class_stats import expected_modes, mode_coverage
 from ganlab.metrics.evaluator import Evaluator
 from ganlab.metrics.real_images import datamodule_images
 from ganlab.run.config import CONF_DIR
@@ -91,6 +91,7 @@ def test_a_gan_trains_on_stacks_and_evaluate_counts_its_modes(mnist_root, tmp_pa
         )  # fmt: skip
     record = evaluate(cfg)
     assert 1 <= record["metrics"]["modes"] <= 16 and record["metrics"]["modes_kl"] > 0
+    assert record["metrics"]["modes_real"] == pytest.approx(expected_modes(16, 1000))
 
 
 def test_the_mode_count_is_a_periodic_metric_too(mnist_root, tmp_path):
@@ -110,3 +111,5 @@ def test_the_mode_count_is_a_periodic_metric_too(mnist_root, tmp_path):
         )
     )
     assert 1 <= metrics["modes"] <= 16 and "modes_kl" in metrics
+    # what the diagnosis compares the count with: 16 real stacks cover 15.9 modes on average
+    assert metrics["modes_real"] == pytest.approx(expected_modes(16, 1000))

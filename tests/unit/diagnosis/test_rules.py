@@ -23,6 +23,7 @@ from ganlab.diagnosis.signals import (
 )
 from ganlab.diagnosis.timeline import describe, summary, timeline
 from ganlab.losses import LOSSES
+from ganlab.metrics.class_stats import expected_modes
 
 HEALTHY_SIGNALS = {
     "d_loss": 1.1,
@@ -143,6 +144,25 @@ def test_samples_narrowed_to_a_few_digits_are_mode_collapse_though_their_pixels_
     # fewer digits than at the peak, but still more than about three
     narrower = joined(series(range(20)), {"sample_class_entropy": [(9, 0.95), (19, 0.55)]})
     assert verdicts(narrower) == [(0, 19, HEALTHY)]
+
+
+def test_stacked_mnist_modes_far_below_the_real_datas_count_are_mode_collapse():
+    # 1,000 samples a count: real stacks cover 632 of the 1,000 modes on average
+    real = expected_modes(1000, 1000)
+    counts = {"modes": [(9, 560.0), (19, 99.0), (29, 410.0)], "modes_real": [(9, real)]}
+    points = joined(series(range(40), sample_diversity=0.6), counts)
+    assert verdicts(points) == [(0, 9, HEALTHY), (10, 19, MODE_COLLAPSE), (20, 39, HEALTHY)]
+    phase = timeline(windows(points, 10), settings=SETTINGS)[1]
+    assert phase.evidence == "99 modes, 0.16 of the 632 as many real stacks cover (< 0.5)"
+    # a count alone (no real count to compare with) decides nothing
+    alone = joined(series(range(20)), {"modes": [(9, 5.0)]})
+    assert verdicts(alone) == [(0, 19, HEALTHY)]
+
+
+def test_the_real_count_is_what_uniform_draws_cover():
+    assert expected_modes(1, 1000) == pytest.approx(1.0)
+    assert expected_modes(2000, 1000) == pytest.approx(1000 * (1 - math.exp(-2)), rel=1e-3)
+    assert expected_modes(26000, 1000) == pytest.approx(1000.0, abs=1e-6)
 
 
 @pytest.mark.parametrize("bad", [{"g_loss": math.nan}, {"grad_norm_d": 1e6}])

@@ -3,13 +3,16 @@ to build a conditional model for data without labels."""
 
 import logging
 import math
+from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from hydra import compose, initialize_config_dir
 
 from ganlab.data.base import ImageDataModule, TensorImages
 from ganlab.errors import UsageError, user_error_of
+from ganlab.generate import generate
 from ganlab.models import DCGAN
 from ganlab.run.config import CONF_DIR
 from ganlab.run.fit import build_model, train
@@ -99,17 +102,26 @@ def test_conditional_preset_on_unlabelled_data_is_a_usage_error(preset):
     assert "data.condition_on=" in message and "model.conditional=false" in message
 
 
+CONDITIONING = {
+    "projection": "model.net.discriminator.conditioning=projection",
+    "batch_norm": "model.net.generator.conditioning=batch_norm",
+    "d_none": "model.net.discriminator.conditioning=none",
+    "g_none": "model.net.generator.conditioning=none",
+    "auxiliary": "model.auxiliary_classifier_weight=1",
+}
+"""The issue's conditioning options, each trained by the conditional presets from the CLI."""
+
+
 @pytest.mark.parametrize(
-    ("preset", "generator", "discriminator"),
+    ("preset", "option"),
     [
-        ("cdcgan", "none", "projection"),
-        ("cgan", "concat", "projection"),
-        ("cwgan_gp", "concat", "none"),
+        *(("cdcgan", option) for option in ("projection", "batch_norm", "d_none", "auxiliary")),
+        *(("cwgan_gp", option) for option in ("projection", "batch_norm", "d_none", "auxiliary")),
+        ("cgan", "projection"),
+        ("cgan", "g_none"),
     ],
 )
-def test_each_conditioning_trains_from_the_cli_config(
-    mnist_root, tmp_path, preset, generator, discriminator
-):
+def test_each_conditioning_trains_from_the_cli_config(mnist_root, tmp_path, preset, option):
     """The conditioning methods as options of the presets' networks, two steps each."""
     metrics = train(
         compose_train(
@@ -118,12 +130,32 @@ def test_each_conditioning_trains_from_the_cli_config(
             f"paths.output_dir={tmp_path}",
             "logger=none",
             f"model={preset}",
-            f"model.net.generator.conditioning={generator}",
-            f"model.net.discriminator.conditioning={discriminator}",
+            CONDITIONING[option],
             "trainer.max_steps=2",
             *TINY,
         )
     )
     assert math.isfinite(metrics["g_loss_step"])
     state = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
-    assert ("discriminator.projection.embedding" in state) == (discriminator == "projection")
+    names = " ".join(state)
+    assert ("discriminator.projection.embedding" in names) == (option == "projection")
+    assert (".gain" in names) == (option == "batch_norm")
+    assert ("discriminator.auxiliary_classifier" in names) == (option == "auxiliary")
+    critic = "c" if preset == "cwgan_gp" else "d"
+    assert (f"{critic}_class_acc_fake_step" in metrics) == (option == "auxiliary")
+    # the checkpoint samples by label and renders each latent under every label
+    by_label = sampled(tmp_path / "checkpoints" / "last.ckpt", tmp_path / "seven", "label=7")
+    assert by_label["labels"].tolist() == [7] * 4 and by_label["arr_0"].shape[0] == 4
+    swapped = sampled(tmp_path / "checkpoints" / "last.ckpt", tmp_path / "swap", "mode=label_swap")
+    assert swapped["labels"].tolist() == list(range(10)) * 4
+
+
+def sampled(ckpt: Path, out: Path, *overrides: str) -> dict[str, np.ndarray]:
+    """`python -m ganlab.generate ckpt_path=CKPT n=4 …`, in process: the .npz it writes."""
+    with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
+        cfg = compose(
+            "generate", overrides=[f"ckpt_path={ckpt}", f"out={out}.npz", "n=4", *overrides]
+        )
+    generate(cfg)
+    with np.load(f"{out}.npz") as data:
+        return {key: data[key] for key in data.files}

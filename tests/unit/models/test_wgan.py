@@ -36,13 +36,13 @@ def optimizer_steps(optimizer) -> set[float]:
 def test_n_critic_critic_updates_per_generator_update(mnist_root):
     model = build(n_critic=3)
     seen: list[torch.Tensor] = []
-    discriminator_update = model.discriminator_update
+    discriminator_loss = model.discriminator_loss
 
-    def spy(opt_d, real, fake, labels, last):
+    def spy(real_logits, fake_logits, real, *rest):
         seen.append(real.clone())
-        return discriminator_update(opt_d, real, fake, labels, last)
+        return discriminator_loss(real_logits, fake_logits, real, *rest)
 
-    model.discriminator_update = spy
+    model.discriminator_loss = spy
     trainer = fit(model, mnist_root, steps=2, batch_size=4)
     assert trainer.global_step == 2
     opt_g, opt_d = model.optimizers()

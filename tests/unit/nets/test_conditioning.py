@@ -1,12 +1,14 @@
 """Every network family, with one-hot or embedded labels, really uses the label."""
 
+import importlib
+
 import pytest
 import torch
 
 from ganlab.errors import UsageError
 from ganlab.nets import dcgan28, dcgan64, mlp
 from ganlab.nets.build import build_pair
-from ganlab.nets.conditioning import LabelPlanes, LabelVector
+from ganlab.nets.conditioning import ClassBatchNorm, LabelPlanes, LabelVector
 
 FAMILIES = {
     "mlp": (mlp, (1, 28, 28), {"hidden": [16, 32]}, {"hidden": [32, 16]}),
@@ -107,12 +109,17 @@ CONDITIONED = {
 }
 
 
-def built_pair(family: str, generator: str, discriminator: str):
+def built_pair(family: str, generator: str, discriminator: str, **g_options):
     module, shape, sizes = CONDITIONED[family]
     torch.manual_seed(0)
     g_sizes = {"hidden": (16, 32)} if family == "mlp" else sizes
     net = {
-        "generator": {"_target_": f"{module}.Generator", "conditioning": generator, **g_sizes},
+        "generator": {
+            "_target_": f"{module}.Generator",
+            "conditioning": generator,
+            **g_sizes,
+            **g_options,
+        },
         "discriminator": {
             "_target_": f"{module}.Discriminator",
             "conditioning": discriminator,
@@ -155,5 +162,47 @@ def test_projection_adds_a_class_term_that_starts_at_zero(family):
 
 
 def test_a_conditioning_a_network_cannot_take_is_a_usage_error():
-    with pytest.raises(UsageError, match=r"conditioning must be one of \('concat', 'none'\)"):
+    generators = r"\('concat', 'none', 'batch_norm'\)"
+    with pytest.raises(UsageError, match=rf"conditioning must be one of {generators}"):
         built_pair("dcgan28", "projection", "concat")
+    with pytest.raises(UsageError, match=r"one of \('concat', 'none', 'projection'\)"):
+        built_pair("dcgan28", "concat", "batch_norm")
+
+
+@pytest.mark.parametrize("init", ["default", "dcgan", "glorot"])
+@pytest.mark.parametrize("family", CONDITIONED)
+def test_class_batch_norm_starts_as_plain_batch_norm_and_learns_per_class(family, init):
+    generator, _, _ = built_pair(family, "batch_norm", "concat", init=init)
+    norms = [m for m in generator.modules() if isinstance(m, ClassBatchNorm)]
+    assert norms and not any(isinstance(m, (LabelVector, LabelPlanes)) for m in generator.modules())
+    for norm in norms:  # one gain and bias per class and channel, 1 and 0 whatever the init
+        assert norm.gain.shape == norm.bias.shape == (10, norm.norm.num_features)
+        assert norm.gain.eq(1).all() and norm.bias.eq(0).all() and not norm.norm.affine
+    z, labels = torch.randn(4, 8), torch.tensor([0, 3, 5, 9])
+    with torch.no_grad():  # untrained, the class changes nothing (batch statistics here)
+        assert torch.equal(generator.train()(z, labels), generator(z, labels.flip(0)))
+        for norm in norms:
+            norm.gain.normal_(1.0, 0.5)
+            norm.bias.normal_()
+        trained = generator.eval()(z[:1].expand(4, -1), labels)
+    for a in range(4):  # the same z under each class: four different images
+        for b in range(a + 1, 4):
+            assert (trained[a] - trained[b]).abs().max() > 1e-4, (a, b)
+    # the class's gain and bias reach the parameters through the loss
+    generator.zero_grad()
+    generator.train()(torch.randn(4, 8), labels).square().sum().backward()
+    assert norms[0].gain.grad[labels].abs().sum(1).gt(0).all()
+    assert norms[0].gain.grad[[1, 2]].eq(0).all()  # classes not in the batch: no gradient
+
+
+@pytest.mark.parametrize("family", CONDITIONED)
+def test_class_batch_norm_without_batch_norm_is_one_clear_error(family):
+    with pytest.raises(UsageError, match=r"norm is 'none': set model.net.generator.norm=batch"):
+        built_pair(family, "batch_norm", "concat", norm="none")
+
+
+def test_an_unconditional_generator_keeps_its_plain_batch_norm():
+    module = importlib.import_module(CONDITIONED["dcgan28"][0])
+    generator = module.Generator(8, (1, 28, 28), 0, conditioning="batch_norm")
+    assert not any(isinstance(m, ClassBatchNorm) for m in generator.modules())
+    assert any(isinstance(m, torch.nn.BatchNorm2d) and m.affine for m in generator.modules())

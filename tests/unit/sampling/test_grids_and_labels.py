@@ -5,6 +5,7 @@ import torch
 
 from ganlab.errors import UsageError
 from ganlab.models import DCGAN
+from ganlab.nets.conditioning import ClassBatchNorm
 from ganlab.sampling.grids import label_swap, per_class_grid
 from ganlab.sampling.latents import ALL, condition_classes, labels_for
 
@@ -15,10 +16,13 @@ NET = {
 OPTIM = {"lr": 2e-4, "beta1": 0.5, "beta2": 0.999}
 
 
-def model(num_classes: int = 10, conditional: bool = True, names=None) -> DCGAN:
+def model(
+    num_classes: int = 10, conditional: bool = True, names=None, conditioning: str = "concat"
+) -> DCGAN:
     torch.manual_seed(0)
-    return DCGAN(
-        net=NET,
+    generator = {**NET["generator"], "conditioning": conditioning}
+    built = DCGAN(
+        net={**NET, "generator": generator},
         optim=OPTIM,
         latent_dim=6,
         image_shape=(1, 8, 8),
@@ -26,6 +30,15 @@ def model(num_classes: int = 10, conditional: bool = True, names=None) -> DCGAN:
         class_names=names or [str(c) for c in range(num_classes)],
         conditional=conditional,
     )
+    with torch.no_grad():  # as if trained: class batch norm starts the same for every class
+        for layer in built.generator.modules():
+            if isinstance(layer, ClassBatchNorm):
+                layer.gain.normal_(1.0, 0.5)
+                layer.bias.normal_()
+    return built
+
+
+GENERATOR_CONDITIONING = pytest.mark.parametrize("conditioning", ["concat", "batch_norm"])
 
 
 def test_labels_for_all_one_class_or_a_name():
@@ -61,8 +74,9 @@ def test_a_model_trained_unconditionally_takes_no_classes():
     assert condition_classes(model(10)) == 10
 
 
-def test_per_class_grid_one_row_per_class_same_noise_across_rows():
-    conditional = model(10)
+@GENERATOR_CONDITIONING
+def test_per_class_grid_one_row_per_class_same_noise_across_rows(conditioning):
+    conditional = model(10, conditioning=conditioning)
     grid = per_class_grid(conditional, per_class=4, seed=1)
     assert grid.images.shape == (40, 1, 8, 8)
     assert grid.nrow == 4
@@ -86,8 +100,9 @@ def test_per_class_grid_shows_the_first_ten_classes_and_says_how_many():
     assert grid.caption.startswith("one row per class, the first 10 of 12 classes: c0, c1")
 
 
-def test_label_swap_renders_the_same_latents_under_every_label():
-    conditional = model(3)
+@GENERATOR_CONDITIONING
+def test_label_swap_renders_the_same_latents_under_every_label(conditioning):
+    conditional = model(3, conditioning=conditioning)
     swapped = label_swap(conditional, n_latents=5, seed=2)
     assert swapped.shape == (5, 3, 1, 8, 8)
     z = torch.randn(5, 6, generator=torch.Generator().manual_seed(2))

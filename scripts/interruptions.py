@@ -1,4 +1,4 @@
-"""`python -m ganlab.bench.interruptions`: the slow checks of what a signal or a kill costs.
+"""`python scripts/interruptions.py`: the slow checks of what a signal or a kill costs.
 
 - `save-cost`: the size and write time of the default MNIST DCGAN's `last.ckpt` through the
   atomic writer (what `callbacks.last_checkpoint.max_unsaved_*` are sized from).
@@ -147,7 +147,7 @@ def signals(data_root: str, steps: int, attempts: int, seed: int) -> bool:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m ganlab.bench.interruptions")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("check", choices=("save-cost", "signals"))
     parser.add_argument("--data-root", default=os.environ.get("GANLAB_DATA", default_root()))
     parser.add_argument("--repeats", type=int, default=10, help="save-cost: saves timed (10)")

@@ -1,4 +1,4 @@
-"""What the FID Inception costs per image on this machine: `python -m ganlab.bench.inception`.
+"""What the FID Inception costs per image on this machine: `python scripts/inception_layout.py`.
 
 ganlab's `InceptionFeatures` (NHWC convolutions) against the same network as torchmetrics
 builds it (NCHW), in alternating blocks in one process so both see the same machine state,
@@ -23,7 +23,7 @@ def seconds_per_image(network: torch.nn.Module, images: torch.Tensor) -> float:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m ganlab.bench.inception", description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--batch", type=int, default=32, help="images per timed call (32)")
     parser.add_argument("--blocks", type=int, default=4, help="timed calls of each (4)")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
