@@ -1,9 +1,6 @@
 """GAN losses, each a small function on the discriminator's logits (or a critic's scores), and
-the penalties on its input gradient.
-
-`LOSSES` names each adversarial loss (`model.loss`): the functions the discriminator and the
-generator minimise. A new loss is its two functions and one line in that table;
-`GRADIENT_PENALTIES` does the same for `model.penalty`.
+the penalties on its input gradient. A new loss is its two functions and one line in `LOSSES`
+(`model.loss`); a new penalty is its function and one line in `GRADIENT_PENALTIES`.
 """
 
 from collections.abc import Callable

@@ -476,9 +476,7 @@ class GAN(LightningModule, Declared):
             return
         layout, options = self.hparams.channels_last, self.hparams.compile
         if layout or (layout is None and self.trainer.strategy.root_device.type == "cuda"):
-            for network in (self.generator, self.discriminator, self.ema):
-                if network is not None:
-                    network.to(memory_format=torch.channels_last)
+            self.to(memory_format=torch.channels_last)  # every 4-D weight: both networks, the EMA
         if options:
             # torch.compile has no double backward: a gradient penalty's discriminator stays eager
             eager_d = self.hparams.penalty in losses.GRADIENT_PENALTIES
