@@ -110,6 +110,22 @@ def test_book_wgan_presets_have_the_notebooks_batch_norm_and_biases(experiment, 
     assert all(layer.bias is not None for layer in weighted(module.discriminator))
 
 
+@pytest.mark.parametrize(
+    ("experiment", "antialias"),
+    [
+        ("book_dcgan_bricks", False),
+        ("book_wgan_gp_celeba", False),
+        ("book_cgan_celeba_blond", False),
+        ("rdfia_dcgan_celeba", True),
+    ],
+)
+def test_image_presets_resize_as_their_sources(experiment, antialias):
+    """Keras' image_dataset_from_directory resizes without antialiasing; the PyTorch
+    tutorial's torchvision Resize on PIL images with it."""
+    data = instantiate(composed(f"experiment={experiment}").data, root="unused", num_workers=0)
+    assert data.antialias is antialias
+
+
 def test_rdfia_face_dcgan_is_the_pytorch_tutorial():
     cfg, module = built("rdfia_dcgan_celeba")
     # the tutorial's netG and netD, summed as PyTorch code sums them
