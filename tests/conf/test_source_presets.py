@@ -96,6 +96,7 @@ def test_tf_tutorial_preset_is_the_notebook():
     assert cfg.model["update"] == "simultaneous" and cfg.data.splits == ["train"]
     assert (cfg.model.optim.lr, cfg.model.optim.beta1, cfg.model.optim.beta2) == (1e-4, 0.9, 0.999)
     assert (cfg.data.batch_size, cfg.trainer.max_epochs) == (256, 50)
+    assert cfg.callbacks.sample_grid.nrow == 4 and cfg.model.sample_count == 16  # a 4x4 plot
 
 
 @pytest.mark.parametrize(
@@ -154,7 +155,9 @@ def test_rdfia_face_dcgan_is_the_pytorch_tutorial():
 
 
 def test_report_dcgan_has_the_reports_shapes():
-    _, module = built("report_dcgan_mnist")
+    cfg, module = built("report_dcgan_mnist")
+    grid = cfg.callbacks.sample_grid
+    assert (grid.nrow, grid.every_n_steps, cfg.model.sample_count) == (4, 1000, 16)
     images = module.generator(torch.randn(2, 100))
     assert images.shape == (2, 1, 28, 28)
     maps = []
