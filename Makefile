@@ -20,15 +20,15 @@ help: ## list the targets
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
-	$(PY) -m pip install -e '.[dev,sweep]'
+	$(PY) -m pip install -e '.[dev,sweep,tune]'
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install ganlab (editable) with its dev and sweep tools
+install: $(STAMP) ## create .venv and install ganlab (editable) with its dev, sweep and tune tools
 
 train: $(STAMP) ## run the default training job (DCGAN on MNIST); ARGS=... for overrides
 	$(PY) -m ganlab.train $(ARGS)
 
-sweep: $(STAMP) ## run a study from conf/sweep/ (SWEEP=smoke|rdfia|rdfia_mnist|rdfia_grid|slope003_bn|optuna); ARGS=... for overrides
+sweep: $(STAMP) ## run a study from conf/sweep/ (SWEEP=smoke|rdfia|rdfia_mnist|rdfia_grid|slope003_bn|recipes); ARGS=... for overrides
 	$(PY) -m ganlab.train sweep=$(SWEEP) $(ARGS)
 
 report: $(STAMP) ## table + figures for a sweep folder (SWEEP_DIR=..., default: the newest)
