@@ -97,6 +97,7 @@ def run_trials(study: optuna.Study, trials: Trials, n_trials: int) -> None:
 
 def tune(cfg: DictConfig) -> dict:
     direction = check_settings(cfg)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # each trial gets a line of ours
     settings = {
         key: OmegaConf.to_container(cfg[key], resolve=True)
         for key in ("train", "evaluate", "search_space")

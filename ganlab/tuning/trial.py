@@ -54,7 +54,9 @@ def run_tool(module: str, arguments: list[str], log: Path) -> None:
         out.write(f"$ python -m {module} {' '.join(arguments)}\n")
         out.flush()
         code = subprocess.run(
-            [sys.executable, "-m", module, *arguments], stdout=out, stderr=subprocess.STDOUT
+            [sys.executable, "-m", module, *arguments],
+            stdout=out,
+            stderr=subprocess.STDOUT,
         ).returncode
     if code != 0:
         kind = UsageError if code == 2 else TrialFailed
