@@ -8,6 +8,8 @@ finished trials, and runs again the trials a stopped tuner left unfinished.
 """
 
 import json
+import signal
+import sys
 from pathlib import Path
 
 import hydra
@@ -74,6 +76,12 @@ def locked(folder: Path) -> Path:
         ) from None
 
 
+def stop_on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM as Ctrl+C: the running trial's processes are ended and the trial stays
+    unfinished in the journal, for the next run to run again."""
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def run_trials(study: optuna.Study, trials: Trials, n_trials: int) -> None:
     """Trials until the study holds `n_trials` finished ones (this run tries that many at
     most); a trial the tuner is stopped during stays running in the journal."""
@@ -120,7 +128,19 @@ def tune(cfg: DictConfig) -> dict:
             space,
             pruner,
         )
-        run_trials(study, trials, cfg.n_trials)
+        previous = signal.signal(signal.SIGTERM, stop_on_sigterm)
+        try:
+            run_trials(study, trials, cfg.n_trials)
+        except KeyboardInterrupt as stop:
+            signum = signal.SIGTERM if str(stop) == signal.SIGTERM.name else signal.SIGINT
+            print(
+                f"ganlab: note: stopped by {signum.name}; the same command continues the study "
+                f"in {folder}, running the unfinished trial again",
+                file=sys.stderr,
+            )
+            sys.exit(128 + signum)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
         result = summary(study)
         write_text_atomically(folder / SUMMARY, json.dumps(result, indent=2) + "\n", "summary")
     finally:
