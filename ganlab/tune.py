@@ -18,7 +18,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from optuna.trial import TrialState
 
-from ganlab.errors import UsageError
+from ganlab.errors import UsageError, one_line
 from ganlab.run import cli, lock
 from ganlab.run.atomic import write_text_atomically
 from ganlab.run.cli import run_reporting_errors
@@ -62,6 +62,15 @@ def summary(study: optuna.Study) -> dict:
         "best": best(complete, key=lambda t: t["value"]) if complete else None,
         "trials": trials,
     }
+
+
+def built(cfg: DictConfig, key: str, **kwargs: object) -> object:
+    """`cfg[key]` instantiated (the sampler, the pruner): a bad one stops the study before its
+    first trial, not inside each."""
+    try:
+        return instantiate(cfg[key], **kwargs)
+    except Exception as error:
+        raise UsageError(f"{key}: {one_line(error)}") from None
 
 
 def locked(folder: Path) -> Path:
@@ -112,11 +121,16 @@ def tune(cfg: DictConfig) -> dict:
     }
     settings["objective"] = cfg.objective
     space = distributions(settings["search_space"])
+    sampler = built(cfg, "sampler", seed=cfg.seed)
+    if cfg.pruner is not None:
+        built(cfg, "pruner")  # checked here, used inside each trial's training
     folder = study_folder(cfg.out)
     held = locked(folder)
     try:
         study = open_study(folder, cfg.study_name, direction, settings)
-        study.sampler = instantiate(cfg.sampler, seed=cfg.seed + len(study.trials))
+        if study.trials:  # a continued study draws other numbers than its first run did
+            sampler = built(cfg, "sampler", seed=cfg.seed + len(study.trials))
+        study.sampler = sampler
         for number in retry_unfinished(study):
             print(f"trial {number} did not finish (the tuner stopped): it runs again")
         pruner = OmegaConf.to_container(cfg.pruner, resolve=True) if cfg.pruner else None

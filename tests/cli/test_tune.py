@@ -123,3 +123,20 @@ def test_another_study_in_the_folder_is_refused(mnist_root, tmp_path, capsys):
     assert "holds the study 'other': continue it with study_name=other" in result.stderr
     assert optuna.get_all_study_names(journal_storage(out)) == ["other"]
     assert JOURNAL in {p.name for p in out.iterdir()}
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("objective=nn_l1", "objective=nn_l1 is not one of domain_fid, fid, kid_mean, modes"),
+        ("n_trials=0", "n_trials must be an integer >= 1, got 0"),
+        ("pruner._target_=optuna.pruners.Nope", "pruner: Error locating target"),
+        ("+search_space={model.optim.beta2:0.9}", "search_space model.optim.beta2: 0.9 is not"),
+    ],
+)
+def test_bad_settings_stop_before_anything_is_written(
+    mnist_root, tmp_path, capsys, setting, message
+):
+    result = tune(tmp_path / "study", mnist_root, setting, capsys=capsys)
+    assert result.returncode == 2 and message in result.stderr
+    assert not (tmp_path / "study").exists()
