@@ -10,7 +10,7 @@ SWEEP ?= smoke
 SWEEP_DIR ?= $(shell ls -td outputs/sweeps/*/*/ outputs/train/multiruns/*/ 2>/dev/null | head -1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install train sweep report presets-gpu presets-mnist gpu-check test test-fast lint format tensorboard bench clean
+.PHONY: help install train sweep tune report presets-gpu presets-mnist gpu-check test test-fast lint format tensorboard bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -20,16 +20,19 @@ help: ## list the targets
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
-	$(PY) -m pip install -e '.[dev,sweep]'
+	$(PY) -m pip install -e '.[dev,sweep,tune]'
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install ganlab (editable) with its dev and sweep tools
+install: $(STAMP) ## create .venv and install ganlab (editable) with its dev, sweep and tune tools
 
 train: $(STAMP) ## run the default training job (DCGAN on MNIST); ARGS=... for overrides
 	$(PY) -m ganlab.train $(ARGS)
 
-sweep: $(STAMP) ## run a study from conf/sweep/ (SWEEP=smoke|rdfia|rdfia_mnist|rdfia_grid|slope003_bn|optuna); ARGS=... for overrides
+sweep: $(STAMP) ## run a study from conf/sweep/ (SWEEP=smoke|rdfia|rdfia_mnist|rdfia_grid|slope003_bn|recipes); ARGS=... for overrides
 	$(PY) -m ganlab.train sweep=$(SWEEP) $(ARGS)
+
+tune: $(STAMP) ## search training settings on sample quality, continued by the same command (docs/sweeps.md); ARGS=... for its keys
+	$(PY) -m ganlab.tune $(ARGS)
 
 report: $(STAMP) ## table + figures for a sweep folder (SWEEP_DIR=..., default: the newest)
 	$(PY) -m ganlab.report $(SWEEP_DIR)

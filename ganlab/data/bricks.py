@@ -56,19 +56,23 @@ class BricksDataModule(ImageDataModule):
         image_size: int = 64,
         channels: int = 1,
         crop: Crop = "square",
+        antialias: bool = True,
         download: bool = True,
         batch_size: int = 128,
         num_workers: int | None = None,
         pin_memory: bool | None = None,
         limit: int | None = None,
     ):
-        self.check_values({"channels": channels, "image_size": image_size, "crop": crop})
+        self.check_values(
+            {"channels": channels, "image_size": image_size, "crop": crop, "antialias": antialias}
+        )
         workers = default_num_workers() if num_workers is None else num_workers
         super().__init__(batch_size, workers, pin_memory, limit=limit)
         self.root = Path(root or default_root()).expanduser()
         self.image_size = image_size
         self.channels = channels
         self.crop = crop
+        self.antialias = antialias
         self.download = download
         self.image_shape = (channels, image_size, image_size)
         self.files: list[Path] | None = None
@@ -165,4 +169,6 @@ class BricksDataModule(ImageDataModule):
         files = self.index()
         label_of = {name: label for label, name in enumerate(self.class_names)}
         labels = [label_of[brick_type(path)] for path in files]
-        self.train_set = ImageFiles(files, labels, self.channels, self.image_size, self.crop)
+        self.train_set = ImageFiles(
+            files, labels, self.channels, self.image_size, self.crop, self.antialias
+        )

@@ -159,6 +159,7 @@ class CelebADataModule(ImageDataModule):
         condition_on: str | None = None,
         image_size: int = 64,
         crop: Crop = 178,
+        antialias: bool = True,
         channels: int = 3,
         download: bool = True,
         batch_size: int = 128,
@@ -171,6 +172,7 @@ class CelebADataModule(ImageDataModule):
                 "channels": channels,
                 "image_size": image_size,
                 "crop": crop,
+                "antialias": antialias,
                 "splits": list(splits),
                 "condition_on": condition_on,
             }
@@ -182,6 +184,7 @@ class CelebADataModule(ImageDataModule):
         self.condition_on = condition_on
         self.image_size = image_size
         self.crop = crop
+        self.antialias = antialias
         self.channels = channels
         self.download = download
         self.image_shape = (channels, image_size, image_size)
@@ -294,4 +297,6 @@ class CelebADataModule(ImageDataModule):
                 )
             labels = [int(rows[name][column] == 1) for name in names]
         paths = [self.folder / IMAGES / name for name in names]
-        self.train_set = ImageFiles(paths, labels, self.channels, self.image_size, self.crop)
+        self.train_set = ImageFiles(
+            paths, labels, self.channels, self.image_size, self.crop, self.antialias
+        )

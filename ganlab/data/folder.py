@@ -34,6 +34,7 @@ class ImageFolderDataModule(ImageDataModule):
         channels: int = 3,
         image_size: int = 64,
         crop: Crop = "square",
+        antialias: bool = True,
         batch_size: int = 128,
         num_workers: int | None = None,
         pin_memory: bool | None = None,
@@ -44,7 +45,9 @@ class ImageFolderDataModule(ImageDataModule):
         folder = path if path is not None else root
         if folder is None:
             raise UsageError("data=folder needs the folder of images: add data.path=DIR")
-        self.check_values({"channels": channels, "image_size": image_size, "crop": crop})
+        self.check_values(
+            {"channels": channels, "image_size": image_size, "crop": crop, "antialias": antialias}
+        )
         workers = default_num_workers() if num_workers is None else num_workers
         super().__init__(batch_size, workers, pin_memory, limit=limit)
         self.path = Path(folder).expanduser()
@@ -52,6 +55,7 @@ class ImageFolderDataModule(ImageDataModule):
         self.channels = channels
         self.image_size = image_size
         self.crop = crop
+        self.antialias = antialias
         self.image_shape = (channels, image_size, image_size)
         self.files: list[Path] | None = None
         self.save_hyperparameters()
@@ -105,4 +109,6 @@ class ImageFolderDataModule(ImageDataModule):
         if self.labels:
             label_of = {name: label for label, name in enumerate(self.class_names)}
             labels = [label_of[self.class_of(path)] for path in files]
-        self.train_set = ImageFiles(files, labels, self.channels, self.image_size, self.crop)
+        self.train_set = ImageFiles(
+            files, labels, self.channels, self.image_size, self.crop, self.antialias
+        )

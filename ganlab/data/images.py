@@ -1,6 +1,9 @@
 """Image files decoded lazily from disk: what the big data sets (bricks, CelebA, a user's folder)
 share. Each image is decoded, converted to grayscale or RGB, center-cropped, resized with
-antialiased bilinear interpolation and scaled to [-1, 1] in the loader's worker processes.
+bilinear interpolation and scaled to [-1, 1] in the loader's worker processes. The resize is
+antialiased (as PIL's, so the PyTorch tutorials' pipelines) unless `antialias=False`, which
+is Keras' `image_dataset_from_directory` / `tf.image.resize` default: a downscale then reads
+only the 2x2 pixels nearest each output pixel's centre.
 
 Any mode PIL opens is mapped onto 8-bit values by what it means, not clipped: 16-bit
 grayscale (I;16, and I holding 0-65535) is scaled by 255/65535, float images (F) must lie in
@@ -45,6 +48,7 @@ IMAGE_RULES = (
     Rule("channels", "choice", "1 (grayscale) or 3 (RGB)", lambda value: value in (1, 3)),
     Rule("image_size", "integer", ">= 8", at_least(8)),
     Rule("crop", "choice", "'square', a size in pixels >= 1, or null (no crop)", valid_crop),
+    Rule("antialias", "boolean"),
 )
 """What the image-file data modules (bricks, CelebA, a folder) take."""
 
@@ -106,7 +110,9 @@ def eight_bit(image: Image.Image) -> Image.Image:
     return image.convert("RGB")  # 1, CMYK, YCbCr, LAB, HSV: PIL's conversions
 
 
-def load_image(path: str | Path, channels: int, size: int, crop: Crop) -> torch.Tensor:
+def load_image(
+    path: str | Path, channels: int, size: int, crop: Crop, antialias: bool = True
+) -> torch.Tensor:
     """uint8 (channels, size, size) from an image file."""
     with opened(path) as image:
         image = eight_bit(image)
@@ -116,7 +122,7 @@ def load_image(path: str | Path, channels: int, size: int, crop: Crop) -> torch.
         tensor = center_crop(tensor, min(tensor.shape[-2:]))
     elif crop is not None:
         tensor = center_crop(tensor, crop)
-    return resize(tensor, [size, size], InterpolationMode.BILINEAR, antialias=True)
+    return resize(tensor, [size, size], InterpolationMode.BILINEAR, antialias=antialias)
 
 
 def is_readable_image(path: Path) -> bool:
@@ -155,6 +161,7 @@ class ImageFiles(Dataset):
         channels: int,
         size: int,
         crop: Crop,
+        antialias: bool = True,
     ):
         # a NumPy string array, not a list of str: worker processes then share its pages
         # instead of copying every object they touch (reference counts write to the page)
@@ -165,6 +172,7 @@ class ImageFiles(Dataset):
         self.channels = channels
         self.size = size
         self.crop = crop
+        self.antialias = antialias
         self.skipped: set[int] = set()
 
     def __len__(self) -> int:
@@ -173,7 +181,9 @@ class ImageFiles(Dataset):
     def first(self, count: int) -> "ImageFiles":
         """The first `count` files, in order."""
         labels = self.labels[:count].tolist()
-        return ImageFiles(self.paths[:count], labels, self.channels, self.size, self.crop)
+        return ImageFiles(
+            self.paths[:count], labels, self.channels, self.size, self.crop, self.antialias
+        )
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         for offset in range(len(self.paths)):
@@ -181,7 +191,9 @@ class ImageFiles(Dataset):
             if current in self.skipped:
                 continue
             try:
-                image = load_image(self.paths[current], self.channels, self.size, self.crop)
+                image = load_image(
+                    self.paths[current], self.channels, self.size, self.crop, self.antialias
+                )
             except SKIPPED_ERRORS as error:
                 self.skipped.add(current)
                 log.warning(

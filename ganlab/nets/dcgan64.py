@@ -10,7 +10,9 @@ MNIST). Any size base·2^k with k >= 2 works: 12, 16, 20, 24, 28, 32, 40, 48, 56
 Options (init, batch-norm settings, activation, norm, bias) default to ganlab's original
 networks. `bias: true` gives a bias to every layer no normalisation follows (a bias before a
 normalisation is redundant, so it is never kept); `bias: false` leaves every bias out, as the
-book does.
+book does. `upsampling: resize_conv` swaps every stride-2 transposed convolution of the
+generator for nearest-neighbour upsampling and a stride-1 convolution (the book's alternative,
+its Example 4-6).
 """
 
 import itertools
@@ -33,6 +35,7 @@ from ganlab.nets.conditioning import (
 )
 from ganlab.nets.layers import Norm, activation_layer, check_image_shape
 
+UPSAMPLINGS = ("transpose", "resize_conv")
 BASE_MAPS = range(3, 8)
 """The base map sizes the stride-2 stack may start from (or end at)."""
 MIN_STEPS = 2
@@ -50,6 +53,20 @@ def base_map(size: int) -> tuple[int, int]:
         f"(e.g. 16, 28, 32, 48, 64, 128), got {size}; model/net=dcgan28 takes any multiple "
         f"of 4 >= 8, model/net=mlp any size"
     )
+
+
+def _doubling(w_in: int, w_out: int, bias: bool, upsampling: str) -> list[nn.Module]:
+    """The generator's layers that double the map's size: a 4×4 stride-2 transposed
+    convolution, or (the book's Example 4-6) nearest-neighbour upsampling by 2 then a 4×4
+    stride-1 convolution padded as Keras' 'same' (1 pixel before, 2 after), with the same
+    number of parameters."""
+    if upsampling == "transpose":
+        return [nn.ConvTranspose2d(w_in, w_out, 4, stride=2, padding=1, bias=bias)]
+    return [
+        nn.Upsample(scale_factor=2, mode="nearest"),
+        nn.ZeroPad2d((1, 2, 1, 2)),
+        nn.Conv2d(w_in, w_out, 4, stride=1, padding=0, bias=bias),
+    ]
 
 
 def _widths(steps: int, base: int, cap: int) -> list[int]:
@@ -73,8 +90,11 @@ class Generator(nn.Module):
         bn_momentum: float = 0.1,
         bn_eps: float = 1e-5,
         bias: bool = True,
+        upsampling: str = "transpose",
     ):
         super().__init__()
+        if upsampling not in UPSAMPLINGS:
+            raise ValueError(f"upsampling must be one of {UPSAMPLINGS}, got {upsampling!r}")
         channels, size, _ = check_image_shape(image_shape)
         start, steps = base_map(size)
         widths = _widths(steps, base_channels, max_channels)
@@ -95,14 +115,11 @@ class Generator(nn.Module):
         ]
         for w_in, w_out in itertools.pairwise(widths):
             layers += [
-                nn.ConvTranspose2d(w_in, w_out, 4, stride=2, padding=1, bias=hidden_bias),
+                *_doubling(w_in, w_out, hidden_bias, upsampling),
                 norms.layer2d(w_out),
                 activation_layer(activation, negative_slope),
             ]
-        layers += [
-            nn.ConvTranspose2d(widths[-1], channels, 4, stride=2, padding=1, bias=bias),
-            nn.Tanh(),
-        ]
+        layers += [*_doubling(widths[-1], channels, bias, upsampling), nn.Tanh()]
         self.net = LabelledSequential(*layers)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:

@@ -81,7 +81,8 @@ def read_overrides(run_dir: Path) -> dict[str, str]:
     if not isinstance(lines, ListConfig | list):
         raise UnreadableRecord(f"{path} is not a list of key=value overrides")
     overrides = {}
-    for line in lines:
+    # the text as given: an interpolation (`${paths.output_dir}`) is not this config's to resolve
+    for line in lines if isinstance(lines, list) else OmegaConf.to_container(lines):
         key, _, value = str(line).partition("=")
         overrides[key.lstrip("+~")] = value
     return overrides

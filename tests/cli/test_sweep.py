@@ -140,29 +140,6 @@ def test_a_single_run_still_fails_with_exit_code_2_and_no_record(mnist_root, tmp
     assert not (tmp_path / "run" / "metrics.json").exists()
 
 
-def test_optuna_study_in_sqlite_runs_trials_and_minimises_the_returned_metric(mnist_root, tmp_path):
-    """An RDB storage, the one a study is resumed or inspected from: optuna 2.x (all that
-    hydra-optuna-sweeper 1.3 accepts) fails on it under SQLAlchemy 2."""
-    pytest.importorskip("hydra_plugins.hydra_optuna_sweeper", reason=OPTIONAL)
-    optuna = pytest.importorskip("optuna", reason=OPTIONAL)
-    sweep_dir, storage = tmp_path / "optuna", f"sqlite:///{tmp_path / 'study.db'}"
-    result = sweep(
-        mnist_root,
-        sweep_dir,
-        "sweep=optuna",
-        "hydra.sweeper.n_trials=2",
-        f"hydra.sweeper.storage={storage}",
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    values = [record(sweep_dir / str(i))["metrics"]["g_loss_epoch"] for i in range(2)]
-    best = (sweep_dir / "optimization_results.yaml").read_text()
-    assert f"best_value: {min(values)}" in best
-    assert "model.optim.lr" in best and "model.latent_dim" in best
-    study = optuna.load_study(study_name="ganlab", storage=storage)
-    assert [trial.value for trial in study.trials] == pytest.approx(values)
-    assert {trial.state.name for trial in study.trials} == {"COMPLETE"}
-
-
 def test_slurm_launcher_preset_composes_with_a_study():
     pytest.importorskip("hydra_plugins.hydra_submitit_launcher", reason=OPTIONAL)
     result = run_cli(

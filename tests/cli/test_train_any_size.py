@@ -9,6 +9,7 @@ from ganlab.run.checkpoint import load_module
 from ganlab.run.fit import train
 from tests.helpers import TINY, run_cli
 from tests.helpers.checkpoints import compose_train
+from tests.helpers.inprocess import train_in_process
 
 STEPS = 2
 # tiny networks: on a few shared cores, OpenMP's thread hand-offs cost more than the maths
@@ -60,3 +61,23 @@ def test_wgan_gp_cli_on_default_mnist(mnist_root, tmp_path):
     assert checkpoint["ganlab"]["module"].endswith("WGAN")
     assert tuple(checkpoint["hyper_parameters"]["image_shape"]) == (1, 28, 28)
     assert list((run_dir / "samples").glob("*.png"))
+
+
+@pytest.mark.usefixtures("one_thread")
+def test_resize_conv_generator_trains_from_the_cli(mnist_root, tmp_path):
+    """`model=dcgan64 model.net.generator.upsampling=resize_conv`: two steps, and the
+    checkpoint's generator is the upsampling + convolution one."""
+    result = train_in_process(
+        "model=dcgan64",
+        "model.net.generator.upsampling=resize_conv",
+        *run_args(mnist_root, tmp_path),
+        f"hydra.run.dir={tmp_path}",
+        "logger=none",
+    )
+    assert result.returncode == 0
+    checkpoint = tmp_path / "checkpoints" / "last.ckpt"
+    assert torch.load(checkpoint, weights_only=True)["global_step"] == STEPS
+    module = load_module(checkpoint)
+    assert sum(isinstance(m, torch.nn.Upsample) for m in module.generator.modules()) == 2
+    with torch.no_grad():
+        assert module.generator.eval()(torch.randn(3, module.latent_dim)).shape == (3, 1, 28, 28)

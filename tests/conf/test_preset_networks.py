@@ -102,3 +102,14 @@ def test_book_bricks_dcgan_has_the_books_parameter_counts():
         assert {(m.momentum, m.eps) for m in norms} == {(0.1, 1e-3)}
     for name in ("generator", "discriminator"):
         assert cfg.model.net[name].init == "glorot"
+
+
+def test_book_bricks_resize_conv_generator_from_the_config():
+    """The book's Example 4-6 variant: upsampling + convolution, the same parameter count."""
+    cfg = composed("experiment=book_dcgan_bricks", "model.net.generator.upsampling=resize_conv")
+    module = build(cfg, (cfg.data.channels, cfg.data.image_size, cfg.data.image_size))
+    generator = module.generator
+    assert sum(isinstance(m, nn.Upsample) for m in generator.modules()) == 4
+    assert sum(isinstance(m, nn.ConvTranspose2d) for m in generator.modules()) == 1
+    assert keras_counts(generator) == (3_576_576, 1_920)
+    assert all(m.bias is None for m in generator.modules() if isinstance(m, nn.Conv2d))

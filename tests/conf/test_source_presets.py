@@ -96,6 +96,7 @@ def test_tf_tutorial_preset_is_the_notebook():
     assert cfg.model["update"] == "simultaneous" and cfg.data.splits == ["train"]
     assert (cfg.model.optim.lr, cfg.model.optim.beta1, cfg.model.optim.beta2) == (1e-4, 0.9, 0.999)
     assert (cfg.data.batch_size, cfg.trainer.max_epochs) == (256, 50)
+    assert cfg.callbacks.sample_grid.nrow == 4 and cfg.model.sample_count == 16  # a 4x4 plot
 
 
 @pytest.mark.parametrize(
@@ -108,6 +109,22 @@ def test_book_wgan_presets_have_the_notebooks_batch_norm_and_biases(experiment, 
     convs = weighted(module.generator)
     assert all(layer.bias is None for layer in convs[:-1]) and convs[-1].bias is not None
     assert all(layer.bias is not None for layer in weighted(module.discriminator))
+
+
+@pytest.mark.parametrize(
+    ("experiment", "antialias"),
+    [
+        ("book_dcgan_bricks", False),
+        ("book_wgan_gp_celeba", False),
+        ("book_cgan_celeba_blond", False),
+        ("rdfia_dcgan_celeba", True),
+    ],
+)
+def test_image_presets_resize_as_their_sources(experiment, antialias):
+    """Keras' image_dataset_from_directory resizes without antialiasing; the PyTorch
+    tutorial's torchvision Resize on PIL images with it."""
+    data = instantiate(composed(f"experiment={experiment}").data, root="unused", num_workers=0)
+    assert data.antialias is antialias
 
 
 def test_rdfia_face_dcgan_is_the_pytorch_tutorial():
@@ -138,7 +155,9 @@ def test_rdfia_face_dcgan_is_the_pytorch_tutorial():
 
 
 def test_report_dcgan_has_the_reports_shapes():
-    _, module = built("report_dcgan_mnist")
+    cfg, module = built("report_dcgan_mnist")
+    grid = cfg.callbacks.sample_grid
+    assert (grid.nrow, grid.every_n_steps, cfg.model.sample_count) == (4, 1000, 16)
     images = module.generator(torch.randn(2, 100))
     assert images.shape == (2, 1, 28, 28)
     maps = []

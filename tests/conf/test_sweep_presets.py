@@ -94,14 +94,6 @@ def test_a_study_takes_another_model_from_the_command_line():
     assert cfg.model.net.generator._target_ == "ganlab.nets.dcgan64.Generator"
 
 
-def test_optuna_study_minimises_the_returned_metric():
-    needs("optuna")
-    cfg = composed("sweep=optuna")
-    assert cfg.optimized_metric == "g_loss_epoch"
-    assert cfg.hydra.sweeper._target_.endswith("OptunaSweeper")
-    assert cfg.hydra.sweeper.direction == "minimize" and cfg.hydra.sweeper.sampler.seed == 42
-
-
 def test_default_run_returns_no_objective():
     assert composed().optimized_metric is None
 

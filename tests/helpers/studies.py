@@ -10,7 +10,6 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from ganlab.run.config import CONF_DIR
 
 PLUGINS = {
-    "optuna": "hydra_plugins.hydra_optuna_sweeper",
     "joblib": "hydra_plugins.hydra_joblib_launcher",
     "slurm": "hydra_plugins.hydra_submitit_launcher",
 }

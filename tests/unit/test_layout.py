@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "ganlab"
-ENTRY_POINTS = {"train", "generate", "evaluate", "report", "export", "diagnose"}
+ENTRY_POINTS = {"train", "generate", "evaluate", "report", "export", "diagnose", "tune"}
 TOP_LEVEL_MODULES = {"__init__", "errors", "losses"}
 # package -> packages it must never import
 FORBIDDEN = {

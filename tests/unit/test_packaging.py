@@ -20,6 +20,7 @@ ENTRY_POINTS = {
     "ganlab-evaluate": "ganlab.evaluate:entry",
     "ganlab-report": "ganlab.report:main",
     "ganlab-export": "ganlab.export:entry",
+    "ganlab-tune": "ganlab.tune:entry",
 }
 
 

@@ -41,3 +41,17 @@ def test_the_default_draws_epoch_grids_only(mnist_root, tmp_path):
 def test_a_bad_interval_is_one_line():
     with pytest.raises(UsageError, match=r"^callbacks\.sample_grid\.every_n_steps must be >= 1"):
         SampleGrid("samples", every_n_steps=0)
+
+
+def test_nrow_4_draws_16_samples_as_the_sources_4x4_plot(mnist_root, tmp_path):
+    from PIL import Image
+
+    names = grids(
+        mnist_root,
+        tmp_path,
+        "trainer.max_steps=1",
+        "model.sample_count=16",
+        "callbacks.sample_grid.nrow=4",
+    )
+    with Image.open(tmp_path / "samples" / names[-1]) as grid:
+        assert grid.size == (4 * (28 + 2) + 2,) * 2  # 4x4 images of 28 pixels, 2-pixel gaps

@@ -83,6 +83,28 @@ def test_square_crop_keeps_the_aspect(tmp_path):
     assert squashed.min() == -1.0
 
 
+def test_antialias_false_resizes_as_keras(tmp_path):
+    """A 64x64 image shrunk to 8x8: bilinear without antialiasing (Keras' `tf.image.resize`)
+    reads only the 2x2 pixels around each output pixel's centre (rows and columns 8i+3, 8i+4),
+    so a bright pixel at 8i+3 is a quarter of it and one at 8i is not seen; the antialiased
+    resize spreads both over their 8x8 block."""
+    from PIL import Image
+
+    image = torch.zeros(64, 64, dtype=torch.uint8)
+    image[3::8, 3::8] = 255  # seen by the 2x2 read, at weight 1/4
+    image[0::8, 0::8] = 255  # outside it
+    Image.fromarray(image.numpy()).save(tmp_path / "dots.png")
+    keras = ImageFiles([tmp_path / "dots.png"], None, 1, 8, None, antialias=False)[0][0]
+    smooth = ImageFiles([tmp_path / "dots.png"], None, 1, 8, None)[0][0]
+    expected = round(255 / 4) / 127.5 - 1
+    torch.testing.assert_close(keras, torch.full((1, 8, 8), expected))
+    assert smooth.max() < expected  # the dots' light spread over more pixels
+    folder = module(tmp_path, antialias=False)
+    folder.prepare_data()
+    folder.setup("fit")
+    assert folder.train_set.antialias is False
+
+
 @pytest.mark.parametrize(
     ("setup", "message"),
     [
@@ -114,6 +136,8 @@ def test_bad_image_options():
         ImageFolderDataModule(path="x", channels=2)
     with pytest.raises(UsageError, match=r"data\.crop"):
         ImageFolderDataModule(path="x", crop="middle")
+    with pytest.raises(UsageError, match=r"data\.antialias must be true or false, got 'no'"):
+        ImageFolderDataModule(path="x", antialias="no")
 
 
 @pytest.mark.parametrize(("cpus", "workers"), [(1, 0), (2, 1), (4, 3), (32, 8)])

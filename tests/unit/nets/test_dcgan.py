@@ -1,3 +1,5 @@
+import warnings
+
 import pytest
 import torch
 
@@ -86,3 +88,53 @@ def test_conditional_networks_need_labels():
         generator(torch.randn(2, 8))
     images = generator(torch.randn(2, 8), torch.tensor([1, 2]))
     assert images.shape == (2, 1, 28, 28)
+
+
+@pytest.mark.parametrize("size", [28, 32, 64])
+def test_dcgan64_resize_conv_upsamples_then_convolves(size):
+    """upsampling=resize_conv: each stride-2 transposed convolution becomes nearest-neighbour
+    upsampling by 2 and a 4x4 stride-1 convolution; only the first layer stays transposed."""
+    shape = (1, size, size)
+    transpose = dcgan64.Generator(latent_dim=8, image_shape=shape, base_channels=8)
+    resize = dcgan64.Generator(
+        latent_dim=8, image_shape=shape, base_channels=8, upsampling="resize_conv"
+    )
+    assert resize(torch.randn(3, 8)).shape == (3, *shape)
+    transposed = [m for m in resize.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert transposed == [resize.net[0]]
+    upsamples = [m for m in resize.modules() if isinstance(m, torch.nn.Upsample)]
+    convs = [m for m in resize.modules() if type(m) is torch.nn.Conv2d]
+    steps = dcgan64.base_map(size)[1]
+    assert len(upsamples) == len(convs) == steps
+    assert {(m.scale_factor, m.mode) for m in upsamples} == {(2.0, "nearest")}
+    assert {(m.kernel_size, m.stride) for m in convs} == {((4, 4), (1, 1))}
+    widths = [
+        m.out_channels for m in transpose.modules() if isinstance(m, torch.nn.ConvTranspose2d)
+    ]
+    assert [transposed[0].out_channels] + [m.out_channels for m in convs] == widths
+    # a 4x4 kernel has as many weights either way
+    assert sum(p.numel() for p in resize.parameters()) == sum(
+        p.numel() for p in transpose.parameters()
+    )
+
+
+def test_dcgan64_resize_conv_pads_as_keras_same():
+    """The even 4x4 kernel's 'same' padding is one pixel before and two after, as Keras (and
+    PyTorch's own padding='same') pad it, so the map keeps its size and its alignment."""
+    generator = dcgan64.Generator(
+        latent_dim=8, image_shape=(1, 32, 32), base_channels=8, upsampling="resize_conv"
+    )
+    pad, conv = generator.net[4], generator.net[5]
+    assert isinstance(pad, torch.nn.ZeroPad2d) and isinstance(conv, torch.nn.Conv2d)
+    x = torch.randn(2, conv.in_channels, 8, 8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyTorch warns that even kernels copy the input
+        same = torch.nn.functional.conv2d(x, conv.weight, conv.bias, padding="same")
+    torch.testing.assert_close(conv(pad(x)), same)
+
+
+def test_dcgan64_upsampling_names_its_choices():
+    with pytest.raises(
+        ValueError, match=r"upsampling must be one of \('transpose', 'resize_conv'\)"
+    ):
+        dcgan64.Generator(latent_dim=8, image_shape=(1, 32, 32), upsampling="bilinear")

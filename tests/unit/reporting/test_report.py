@@ -47,6 +47,17 @@ def test_runs_in_job_order_with_what_was_swept(sweep_dir):
     assert [run.status for run in runs] == ["completed"] * 3 + ["incomplete"] * 2
 
 
+def test_an_override_holding_an_interpolation_is_read_as_written(tmp_path):
+    """ganlab.tune's trials name their run folder as `${paths.output_dir}`."""
+    callback = "+callbacks.x={_target_:a.B,run_dir:${paths.output_dir}}"
+    for lr in ("2e-4", "1e-3"):
+        fake_run(tmp_path, lr, [f"model.optim.lr={lr}", callback], {"g_loss_epoch": 1.0})
+    runs, unreadable = find_runs(tmp_path)
+    assert not unreadable
+    assert [run.overrides["callbacks.x"] for run in runs] == [callback.split("=", 1)[1]] * 2
+    assert swept_keys(runs) == ["model.optim.lr"]
+
+
 def test_report_writes_table_csv_and_figures(sweep_dir, capsys):
     main([str(sweep_dir)])
     printed = capsys.readouterr().out
