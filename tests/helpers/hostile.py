@@ -100,23 +100,23 @@ HOSTILE = [
         "trusted_module_then_foreign_function",
         lambda c, m: net(c).update(label_mode=builds_marker("ganlab.data.mnist.os.mkdir", m)),
         "'ganlab.data.mnist.os.mkdir' at hyper_parameters.net.generator.label_mode._target_, "
-        "which reaches into the module os",
+        "which this installation cannot import",
         runs_code_unchecked=True,
     ),
     Hostile(
         "trusted_module_then_foreign_class",
         set_module("ganlab.models.gan.LightningModule"),
-        "which is the class lightning.pytorch.core.module.LightningModule, defined outside",
+        "which is not a LightningModule class defined under the trusted prefixes",
     ),
     Hostile(
         "trusted_module_then_imported_function",
         lambda c, m: net(c).update(_target_="ganlab.nets.build.instantiate"),
-        "which is a builtins.function object, not a class",
+        "which is not a Module or LightningDataModule class defined under the trusted",
     ),
     Hostile(
         "trusted_class_of_the_wrong_kind",
         lambda c, m: c["ganlab"].update(datamodule="ganlab.nets.dcgan28.Generator"),
-        "which is the class ganlab.nets.dcgan28.Generator, not a LightningDataModule",
+        "'ganlab.nets.dcgan28.Generator' at ganlab.datamodule, which is not a LightningDataModule",
     ),
     Hostile(
         "interpolation",
