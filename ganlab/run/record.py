@@ -2,16 +2,11 @@
 
     {"status": "completed" | "failed" | "interrupted", "error": null | "one line",
      "metrics": {"g_loss_epoch": 1.2, ...}, "global_step": 200, "epochs": 2,
-     "wall_time_s": 61.3,
-     "diagnosis": {"verdict": "healthy", "window": 200, "timeline": [{"start_step": 0,
-                   "end_step": 199, "verdict": "healthy", "evidence": "...", "remedies": []}]}}
+     "wall_time_s": 61.3, "diagnosis": {...}}
 
-(`diagnosis` only when the run had the diagnosis callback: see docs/diagnosis.md.)
-
-The training callback `RunSummary` writes it when training completes; the training entry
-point writes a failed record when a sweep job raises; `ganlab.callbacks.Interruption` an
-interrupted one when a signal stops the run (its `last.ckpt` then holds `global_step`);
-`ganlab.report` reads it.
+`ganlab.callbacks.RunSummary` writes it when training completes (`diagnosis` with the diagnosis
+callback, docs/diagnosis.md), `ganlab.callbacks.Interruption` when a signal stops the run, the
+training entry point when a sweep job fails; `ganlab.report` reads it.
 """
 
 import json
@@ -32,23 +27,19 @@ INTERRUPTED = "interrupted"
 
 
 def final_metrics(logged: Mapping[str, torch.Tensor | float]) -> dict[str, float]:
-    """The scalars a run ended with, each value once: Lightning keeps a metric logged per
-    step and per epoch as `x_step`, `x_epoch` and `x` (= `x_epoch`); keep `x_epoch` only.
-    A value that is not finite (a diverged loss) stays NaN here and is null in the JSON."""
+    """Each scalar once: of Lightning's `x_step`, `x_epoch` and `x` (= `x_epoch`), `x_epoch`."""
     metrics = {}
     for name, value in logged.items():
         if isinstance(value, torch.Tensor):
             if value.numel() != 1:
                 continue
             value = value.item()
-        if name.endswith("_step") or f"{name}_epoch" in logged:
-            continue
-        metrics[name] = float(value)
+        if not name.endswith("_step") and f"{name}_epoch" not in logged:
+            metrics[name] = float(value)
     return metrics
 
 
 def write_record(run_dir: str | Path, **record: Any) -> Path:
-    """Write `run_dir/metrics.json` atomically (a reader never sees half a file)."""
     path = Path(run_dir) / RECORD_FILE
     write_text_atomically(path, json.dumps(record, indent=2, allow_nan=False) + "\n", "run record")
     return path
@@ -59,19 +50,25 @@ class UnreadableRecord(GanlabError):
 
 
 def read_record(run_dir: str | Path) -> dict[str, Any] | None:
-    """The run's record, or None when it has none (still running, killed, not a ganlab run);
-    `UnreadableRecord` when the file is there but is not a record this module wrote."""
+    """The run's record; None when it has none (still running, killed, not a ganlab run)."""
     path = Path(run_dir) / RECORD_FILE
     if not path.is_file():
         return None
     try:
         record = json.loads(path.read_bytes())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (OSError, ValueError) as error:
         raise UnreadableRecord(f"{path} is not readable JSON ({error})") from None
     problem = record_problem(record)
     if problem:
         raise UnreadableRecord(f"{path} is not a ganlab run record: {problem}")
     return record
+
+
+def is_completed(run_dir: str | Path) -> bool:
+    try:
+        return (read_record(run_dir) or {}).get("status") == COMPLETED
+    except UnreadableRecord:
+        return False
 
 
 def record_problem(record: Any) -> str | None:
@@ -83,13 +80,11 @@ def record_problem(record: Any) -> str | None:
     metrics = record.get("metrics", {})
     if not isinstance(metrics, dict):
         return "'metrics' is not an object"
-    for name, value in metrics.items():
+    numbers = [(f"metric {k!r}", v) for k, v in metrics.items()]
+    numbers += [(repr(k), record.get(k)) for k in ("global_step", "epochs", "wall_time_s")]
+    for name, value in numbers:
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            return f"metric {name!r} is {value!r}, not a number"
-    for key in ("global_step", "epochs", "wall_time_s"):
-        value = record.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            return f"{key!r} is {value!r}, not a number"
+            return f"{name} is {value!r}, not a number"
     return None
 
 
@@ -100,9 +95,8 @@ def completed_record(
     wall_time_s: float,
     diagnosis: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """`global_step` counts generator updates; `epochs` the epochs run, the last maybe cut
-    short by `trainer.max_steps`; `wall_time_s` the fit (training, grids, checkpoints), every
-    part of a resumed run included."""
+    """`global_step` counts generator updates; `epochs` the epochs run (the last maybe cut
+    short by `trainer.max_steps`); `wall_time_s` the fit, every part of a resumed run."""
     record = {
         "status": COMPLETED,
         "error": None,
@@ -117,17 +111,12 @@ def completed_record(
 def interrupted_record(
     reason: str, metrics: dict[str, float], global_step: int, epochs: int, wall_time_s: float
 ) -> dict[str, Any]:
-    """A run stopped by a signal between two steps; `reason` names the signal and the step."""
-    return {
-        **completed_record(metrics, global_step, epochs, wall_time_s),
-        "status": INTERRUPTED,
-        "error": reason,
-    }
+    record = completed_record(metrics, global_step, epochs, wall_time_s)
+    return record | {"status": INTERRUPTED, "error": reason}
 
 
 def failed_record(error: BaseException, wall_time_s: float, previous: dict | None) -> dict:
-    """A failed run keeps what an earlier completed record measured (a failure after training,
-    e.g. a missing `optimized_metric`, does not erase the metrics)."""
+    """Keeps what an earlier completed record measured (a failure after training)."""
     previous = previous or {}
     return {
         "status": FAILED,
@@ -140,8 +129,7 @@ def failed_record(error: BaseException, wall_time_s: float, previous: dict | Non
 
 
 def describe(error: BaseException) -> str:
-    """One line naming the failure: a ganlab error's own message, else the innermost cause
-    (Hydra's instantiate wraps what constructors raise)."""
+    """A ganlab error's own message, else the innermost cause's first line."""
     user_error = user_error_of(error)
     if user_error is not None:
         return str(user_error)

@@ -6,10 +6,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganlab.nets import dcgan28, dcgan64, mlp, three_conv28
-from ganlab.nets.build import TRANSFORMS, transformed
+from ganlab.nets import dcgan28, dcgan64, mlp
 from ganlab.run.checkpoint import load_module
-from ganlab.run.resume import BUILD_DEFAULTS, check_resumable
 
 # (state_dict entries, their values) of each family's networks before the options existed
 BEFORE = {
@@ -87,18 +85,3 @@ def test_a_checkpoint_written_before_the_options_still_loads(dcgan_run, tmp_path
     z = torch.randn(4, current.latent_dim)
     with torch.no_grad():
         assert torch.equal(current.generator.eval()(z), old.generator.eval()(z))
-
-
-def test_a_run_written_before_the_options_resumes(dcgan_run, tmp_path):
-    path = dcgan_run / "checkpoints" / "last.ckpt"
-    check_resumable(old_checkpoint(path, tmp_path / "old.ckpt"), load_module(path))
-
-
-def test_resume_knows_the_defaults_the_build_applies():
-    """`ganlab.run.resume` may not import the networks: its copy of the build's defaults."""
-    for family in (dcgan28.Generator, three_conv28.Generator):
-        network = transformed(family(8, (1, 28, 28)), {})
-        expected = getattr(family, "default_init", BUILD_DEFAULTS["init"])
-        assert isinstance(network, torch.nn.Module) and expected in ("default", "glorot")
-    assert set(BUILD_DEFAULTS) | {"cpu_tricks"} == set(TRANSFORMS)
-    assert BUILD_DEFAULTS["spectral_norm"] is False
