@@ -11,7 +11,7 @@ from omegaconf import DictConfig
 from ganlab.callbacks.interruption import Interruption
 from ganlab.run.process import apply_process_settings
 from ganlab.run.resume import checkpoint_for
-from ganlab.run.rules import check_batch_norm_batch, check_config, check_data_fits
+from ganlab.run.rules import check_config, check_data_fits
 from ganlab.run.signals import deferred_signals
 
 
@@ -36,8 +36,7 @@ def train(cfg: DictConfig, extra_callbacks: Sequence[L.Callback] = ()) -> dict[s
     datamodule.prepare_data()
     model = build_model(cfg, datamodule)
     datamodule.batch_multiple = model.real_batches_per_step
-    check_batch_norm_batch(datamodule.batch_size, model)
-    check_data_fits(datamodule)
+    check_data_fits(datamodule, model)
     ckpt_path = checkpoint_for(cfg, model, datamodule)
     callbacks = [instantiate(c) for c in (cfg.get("callbacks") or {}).values() if c]
     callbacks += extra_callbacks

@@ -1,10 +1,8 @@
-"""What a config value must be, declared once by the class that takes it.
+"""What a config value must be, declared once by the class that takes it (its `rules`).
 
-A procedure, data module or callback lists its `rules` (a `Rule` per constructor argument that
-has a requirement). The constructor checks them for callers that build it from Python, and
-`ganlab.run.rules.check_config` checks the same rules on the composed config before any data
-is prepared, naming the full config key (`model.n_critic must be an integer >= 1, got 0`).
-A rule whose key is absent is skipped: it checks exactly what the caller gave.
+The constructor checks them for Python callers, and `ganlab.run.rules.check_config` checks the
+same rules on the composed config before any data is prepared, naming the full key
+(`model.n_critic must be an integer >= 1, got 0`). A rule whose key is absent is skipped.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -14,27 +12,18 @@ from typing import Any
 from ganlab.errors import UsageError
 
 ABSENT = object()
-TYPE_WORDS = {"integer": "an integer", "number": "a number", "boolean": "true or false"}
 
 
 def is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
-    "integer": is_int,
-    "number": is_number,
-    "boolean": lambda value: isinstance(value, bool),
-    "choice": lambda value: True,
+KINDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "integer": ("an integer", is_int),
+    "number": ("a number", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)),
+    "boolean": ("true or false", lambda v: isinstance(v, bool)),
+    "choice": ("", lambda v: True),  # any type: `test` decides
 }
-
-
-def anything(value: Any) -> bool:
-    return True
 
 
 @dataclass(frozen=True)
@@ -42,25 +31,23 @@ class Rule:
     key: str
     """Relative to the owner's config node: `n_critic`, `optim.lr`."""
     kind: str
-    """'integer', 'number', 'boolean' or 'choice' (any type; `test` decides)."""
+    """'integer', 'number', 'boolean' or 'choice'."""
     requirement: str = ""
-    test: Callable[[Any], bool] = anything
+    test: Callable[[Any], bool] = lambda value: True
     nullable: bool = False
     label: str = ""
     """Said after the key: what the value means."""
     always_name_type: bool = False
 
     def problem(self, value: Any, prefix: str = "") -> str | None:
-        """None when `value` keeps the rule, else the one-line message naming `prefix + key`."""
-        if value is None and self.nullable:
+        """None when `value` keeps the rule, else the one line naming `prefix + key`."""
+        word, typed = KINDS[self.kind]
+        if (value is None and self.nullable) or (typed(value) and self.test(value)):
             return None
-        typed = TYPE_TESTS[self.kind](value)
-        if typed and self.test(value):
-            return None
-        named = not typed or self.always_name_type
-        requirement = f"{TYPE_WORDS[self.kind]} {self.requirement}" if named else self.requirement
-        null = " (or null)" if self.nullable else ""
+        named = not typed(value) or self.always_name_type
+        requirement = f"{word} {self.requirement}" if named else self.requirement
         label = f" ({self.label})" if self.label else ""
+        null = " (or null)" if self.nullable else ""
         return f"{prefix}{self.key}{label} must be {requirement.strip()}{null}, got {value!r}"
 
 
@@ -78,19 +65,15 @@ def in_unit_interval(value: float) -> bool:
 
 def subset_of(choices: Sequence[Any]) -> Callable[[Any], bool]:
     """A non-empty list drawn from `choices`."""
-    return lambda value: (
-        isinstance(value, (list, tuple)) and len(value) > 0 and all(v in choices for v in value)
-    )
+    return lambda v: isinstance(v, (list, tuple)) and len(v) > 0 and all(x in choices for x in v)
 
 
 def choice(key: str, choices: Sequence[Any], nullable: bool = False) -> Rule:
-    """`key must be one of [...]` (or null)."""
     return Rule(key, "choice", f"one of {list(choices)}", lambda v: v in choices, nullable)
 
 
 def lookup(values: Mapping[str, Any], key: str) -> Any:
-    """`values["optim"]["lr"]` for key `optim.lr` (or `values["optim.lr"]` where a mapping
-    takes dotted keys, as a config does); ABSENT when any part is missing."""
+    """`values["optim"]["lr"]` (or `values["optim.lr"]`) for `optim.lr`; ABSENT if missing."""
     if key in values:
         return values[key]
     value: Any = values
@@ -105,9 +88,7 @@ def check_rules(rules: Sequence[Rule], values: Mapping[str, Any], prefix: str) -
     """Raise a `UsageError` for the first value in `values` that breaks one of `rules`."""
     for rule in rules:
         value = lookup(values, rule.key)
-        if value is ABSENT:
-            continue
-        problem = rule.problem(value, prefix)
+        problem = None if value is ABSENT else rule.problem(value, prefix)
         if problem:
             raise UsageError(problem)
 
@@ -121,6 +102,5 @@ class Declared:
 
     @classmethod
     def check_values(cls, values: Mapping[str, Any], prefix: str | None = None) -> None:
-        """Raise a `UsageError` for the first value that breaks a rule; subclasses add checks
-        that relate several values."""
+        """Subclasses add checks that relate several values."""
         check_rules(cls.rules, values, cls.config_prefix if prefix is None else prefix)
