@@ -24,7 +24,7 @@ from ganlab.run import cli
 from ganlab.run.checkpoint import checkpoint_option, load_module
 from ganlab.run.cli import run_reporting_errors
 from ganlab.run.config import CONF_DIR
-from ganlab.run.paths import not_taken, overwrite_option, run_folder, sample_option, writable_file
+from ganlab.run.paths import overwrite_option, run_folder, sample_option, writable_file
 from ganlab.run.rules import check_seed
 from ganlab.sampling.files import save_grid, save_npz
 from ganlab.sampling.grids import label_swap, per_class_grid
@@ -124,17 +124,14 @@ def generate(cfg: DictConfig) -> dict[str, Path]:
     if cfg.label is not None and cfg.label != "all":
         class_index(cfg.label, model.num_classes, model.class_names, of="this checkpoint")
     overwrite = overwrite_option(cfg.overwrite)
-    out = not_taken(writable_file(cfg.out or default_out(cfg, ckpt), ".npz", "out"), overwrite)
-    grid = writable_file(cfg.grid or out.with_suffix(".png"), ".png", "grid")
-    not_taken(grid, overwrite, "grid")
+    out = writable_file(cfg.out or default_out(cfg, ckpt), ".npz", "out", overwrite)
+    grid = writable_file(cfg.grid or out.with_suffix(".png"), ".png", "grid", overwrite)
     strips = None
     if cfg.interpolate is not None:
         positive(cfg, "interpolate", 2)
         positive(cfg, "pairs")
-        strips = writable_file(
-            out.with_name(f"{out.stem}_interp{cfg.interpolate}.png"), ".png", "interpolate"
-        )
-        not_taken(strips, overwrite, "interpolate")
+        strips = out.with_name(f"{out.stem}_interp{cfg.interpolate}.png")
+        writable_file(strips, ".png", "interpolate", overwrite)
 
     samples = sample(cfg, model, device)
     # without overwrite=true, an output another command wrote meanwhile is not replaced

@@ -1,3 +1,1 @@
-"""A run's life around the procedures: the CLI wrapper and exit codes, where the configs are and
-the rules their values keep, the run folder guard, the run record, reading and writing
-checkpoints, and process-wide settings. Nothing here imports models, nets or data."""
+"""A run's life around the procedures; nothing here imports models, nets or data."""

@@ -1,11 +1,7 @@
 """What ganlab's entry points do with errors: one line and an exit code, 2 for usage errors
-and 1 for runtime failures, no traceback unless HYDRA_FULL_ERROR=1.
-
-Hydra reports its own usage errors (an unknown key, an unknown group choice — with the list of
-valid ones —, a malformed override) well, but exits with 1 like any failure. It reports them
-while composing the config, before it starts the run and calls the `Composed` callback; a
-failure after that point is the task's. `run` turns a Hydra exit 1 from before that point
-into exit 2.
+and 1 for runtime failures, no traceback unless HYDRA_FULL_ERROR=1. Hydra exits 1 for its own
+usage errors too (an unknown key, a malformed override), raised while composing, before the
+`Composed` callback runs: `run` turns those into 2.
 """
 
 import os
@@ -14,7 +10,6 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
 
 from ganlab.errors import GanlabError, one_line, user_error_of
 
@@ -24,13 +19,11 @@ composed = False
 class Composed(Callback):
     """Hydra callback that notes that the config composed (registered in conf/hydra/)."""
 
-    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+    def on_run_start(self, *args: Any, **kwargs: Any) -> None:
         global composed
         composed = True
 
-    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        global composed
-        composed = True
+    on_multirun_start = on_run_start
 
 
 def run(main: Callable[[], Any]) -> None:
@@ -50,8 +43,7 @@ def full_error_wanted() -> bool:
 
 
 def exit_with(error: GanlabError) -> NoReturn:
-    """Print `ganlab: error: <message>` on one line and exit with the error's code; with
-    HYDRA_FULL_ERROR=1 raise it instead, traceback and all."""
+    """`ganlab: error: <message>` and the error's exit code (HYDRA_FULL_ERROR=1: raise it)."""
     if full_error_wanted():
         raise error
     print(f"ganlab: error: {one_line(error)}", file=sys.stderr)

@@ -1,5 +1,5 @@
-"""What the training entry point gives a sweeper: the objective it returns, and how a job
-that fails is recorded so that the sweep carries on."""
+"""What the training entry point gives a sweeper: the objective it returns, and a failed job
+recorded so that the sweep carries on; a sweep in which no job completed exits 1."""
 
 import logging
 import math
@@ -14,21 +14,14 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from ganlab.errors import UsageError
-from ganlab.run.record import (
-    COMPLETED,
-    UnreadableRecord,
-    failed_record,
-    read_record,
-    write_record,
-)
+from ganlab.run.record import COMPLETED, UnreadableRecord, failed_record, read_record, write_record
 
 log = logging.getLogger(__name__)
 
 
 def objective(metrics: dict[str, float], name: str | None) -> float | None:
-    """The value a sweeper optimises (`optimized_metric`), None when none is configured or
-    the run diverged: the Optuna sweeper counts a None as a failed trial, while a NaN would
-    stop the whole study."""
+    """`optimized_metric`'s value; None when none is configured or it is not finite (Optuna
+    counts a None as a failed trial, while a NaN would stop the study)."""
     if name is None:
         return None
     if name not in metrics:
@@ -44,46 +37,34 @@ def objective(metrics: dict[str, float], name: str | None) -> float | None:
 
 
 def in_sweep() -> bool:
-    """True inside a job of a multirun (-m, or a study preset with hydra.mode=MULTIRUN)."""
     return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
 
 
+def status(run_dir: Path | str) -> str:
+    try:
+        return (read_record(run_dir) or {"status": "missing"})["status"]
+    except UnreadableRecord:
+        return "unreadable"
+
+
 def record_failed_job(error: Exception, started: float, with_traceback: bool) -> None:
-    """Log why the job failed (the traceback too for an unexpected error), and mark its run
-    folder failed in `metrics.json`; the caller then returns, so the sweep goes on."""
+    """Log why the job failed and mark its run folder failed; the sweep goes on."""
     run_dir = HydraConfig.get().runtime.output_dir
     if with_traceback:
         log.exception("unexpected error in this job")
-    try:
-        previous = read_record(run_dir)
-    except UnreadableRecord:
-        previous = None
+    previous = read_record(run_dir) if status(run_dir) != "unreadable" else None
     record = failed_record(error, time.monotonic() - started, previous)
     log.error(f"ganlab: job failed: {record['error']} ({run_dir})")
     write_record(run_dir, **record)
 
 
-def job_outcomes(sweep_dir: Path) -> list[str]:
-    """The status in the record of every job folder (one holding `.hydra/`) under the sweep
-    folder: `missing` without a record, `unreadable` for one that cannot be read."""
-    statuses = []
-    for hydra_folder in sorted(sweep_dir.rglob(".hydra")):
-        try:
-            record = read_record(hydra_folder.parent)
-        except UnreadableRecord:
-            statuses.append("unreadable")
-            continue
-        statuses.append(record["status"] if record else "missing")
-    return statuses
-
-
 class SweepOutcome(Callback):
-    """Hydra callback: a sweep in which no job completed exits 1, so a scheduler or a script
-    sees the failure (each job's error is in its metrics.json; the sweep itself returns)."""
+    """Hydra callback: a sweep in which no job (a folder holding `.hydra/`) completed exits 1,
+    so a scheduler sees the failure; each job's metrics.json says why."""
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        statuses = job_outcomes(sweep_dir)
+        statuses = [status(hydra.parent) for hydra in sorted(sweep_dir.rglob(".hydra"))]
         if statuses and COMPLETED not in statuses:
             print(
                 f"ganlab: error: all {len(statuses)} jobs of the sweep in {sweep_dir} failed: "
