@@ -18,6 +18,7 @@ import torch
 from hydra.errors import InstantiationException
 from lightning.pytorch import LightningDataModule, LightningModule
 from omegaconf import DictConfig
+from torch import is_tensor
 
 from ganlab.errors import UntrustedFileError, UsageError, one_line, user_error_of
 from ganlab.run.trust import Outside, Refusal, registered_prefixes, resolve, trusted_class
@@ -95,20 +96,19 @@ def unreadable(path: Path, error: Exception) -> UsageError:
 def check_layout(path: Path, checkpoint: Any) -> None:
     """The entries ganlab reads are there, of the types it reads them as."""
     info = checkpoint.get("ganlab") if isinstance(checkpoint, dict) else None
-    problem = None if isinstance(info, dict) and "module" in info else "no 'ganlab' entry"
-    for key in ("state_dict", *SECTIONS):
-        value = checkpoint.get(key) if problem is None else {}
-        if value is None and key == SECTIONS[1]:
-            continue
-        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-            problem = f"{key} is {'missing' if value is None else 'not a dict of names'}"
-            break
-    for name, tensor in checkpoint["state_dict"].items() if problem is None else ():
-        if not isinstance(tensor, torch.Tensor):
-            problem = f"state_dict.{name} is not a tensor"
-            break
-    if problem:
-        raise UsageError(f"{path} is not a ganlab training checkpoint ({problem}); {NOT_OURS}")
+    entries = {key: checkpoint.get(key) for key in ("state_dict", *SECTIONS)} if info else {}
+    if entries.get(SECTIONS[1], {}) is None:
+        del entries[SECTIONS[1]]  # a checkpoint trained without a data module
+    problems = [] if isinstance(info, dict) and "module" in info else ["no 'ganlab' entry"]
+    problems += [
+        f"{key} is {'missing' if value is None else 'not a dict of names'}"
+        for key, value in entries.items()
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value)
+    ]
+    weights = {} if problems else entries["state_dict"]
+    problems += [f"state_dict.{k} is not a tensor" for k, v in weights.items() if not is_tensor(v)]
+    if problems:
+        raise UsageError(f"{path} is not a ganlab training checkpoint ({problems[0]}); {NOT_OURS}")
 
 
 def check_weights(path: Path, checkpoint: dict) -> None:

@@ -1,7 +1,11 @@
 """Build a composed training run and fit it: the data module, the procedure with its networks
 sized from the data, callbacks, loggers and the Trainer. Every config value is checked, and
-the data loaded, before anything is written."""
+the data loaded, before anything is written. Process-wide settings are made here, by the
+owner of the process, never by a module."""
 
+import ctypes
+import functools
+import sys
 from collections.abc import Sequence
 
 import lightning as L
@@ -9,10 +13,22 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from ganlab.callbacks.interruption import Interruption
-from ganlab.run.process import apply_process_settings
 from ganlab.run.resume import checkpoint_for
 from ganlab.run.rules import check_config, check_data_fits
 from ganlab.run.signals import deferred_signals
+
+
+@functools.cache
+def keep_freed_memory() -> bool:
+    """`cpu_tricks` on a CPU: glibc keeps freed memory (no mmap, no heap trimming), so the
+    step's tensors stop faulting in fresh zeroed pages each step (Linux; True when done)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(-4, 0)) and bool(mallopt(-1, 2**31 - 1))  # M_MMAP_MAX, M_TRIM_THRESHOLD
 
 
 def build_model(cfg: DictConfig, datamodule: L.LightningDataModule) -> L.LightningModule:
@@ -44,7 +60,8 @@ def train(cfg: DictConfig, extra_callbacks: Sequence[L.Callback] = ()) -> dict[s
     callbacks.append(Interruption(cfg.paths.output_dir))
     loggers = [instantiate(c) for c in (cfg.get("logger") or {}).values() if c]
     trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
-    apply_process_settings(trainer.strategy.root_device, cfg.get("cpu_tricks", True))
+    if trainer.strategy.root_device.type == "cpu" and cfg.get("cpu_tricks", True):
+        keep_freed_memory()
     # Lightning reads the file again: data only there too (checkpoint_for checked its names)
     with deferred_signals():
         trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=True)

@@ -51,11 +51,10 @@ class AlreadyFinished(GanlabError):
 
 @dataclass
 class Before:
-    """What this run's folder held before Hydra wrote into it."""
+    """What this run's folder held before the guard and Hydra wrote into it."""
 
     folder: Path
     existed: bool
-    marked: bool
     files: dict[Path, bytes | None]
 
 
@@ -90,10 +89,13 @@ def check_owned(folder: Path) -> list[str]:
     return held
 
 
-def holds_run(folder: Path, hydra_subdir: str | None) -> bool:
-    return bool(hydra_subdir and (folder / hydra_subdir).is_dir()) or any(
-        (folder / name).exists() for name in (RECORD_FILE, CHECKPOINTS)
-    )
+def log_name(config: DictConfig) -> str:
+    return f"{config.hydra.job.name}.log"
+
+
+def remove_if_empty(folder: Path) -> None:
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
 
 
 def leftovers(folder: Path, hydra_subdir: str | None, log_name: str) -> list[Path]:
@@ -133,7 +135,7 @@ def check_run_folder(folder: Path, config: DictConfig) -> list[Path]:
     inside = ckpt_path is not None and Path(ckpt_path).expanduser().resolve().is_relative_to(folder)
     if not held or (checkpoint is not None and (resume or inside)):
         return []
-    found = leftovers(folder, config.hydra.output_subdir, f"{config.hydra.job.name}.log")
+    found = leftovers(folder, config.hydra.output_subdir, log_name(config))
     if found:
         return found
     raise UsageError(
@@ -177,8 +179,8 @@ class RunFolderGuard(Callback):
         except Exception as error:  # fail closed: any error refuses the run
             if held_lock is not None:
                 lock.release(held_lock)
-            if not existed and folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
+            if not existed:
+                remove_if_empty(folder)
             if isinstance(error, AlreadyFinished):
                 note = str(error)
                 if config.get("resume") and completed_from(folder, error.checkpoint):
@@ -197,26 +199,26 @@ class RunFolderGuard(Callback):
                     f"another hydra.run.dir"
                 )
             )
-        marked = (folder / MARKER).is_file()
-        if not marked:
-            (folder / MARKER).write_text("a ganlab run folder: ganlab writes only here\n")
+        marker = folder / MARKER
+        saved = {marker: marker.read_bytes() if marker.is_file() else None}
+        marker.write_text("a ganlab run folder: ganlab writes only here\n")
         if replaced:
             for path in replaced:
                 path.unlink()
-            for name in (config.hydra.output_subdir, "tensorboard", "csv", CHECKPOINTS):
-                if name and (folder / name).is_dir() and not any((folder / name).iterdir()):
-                    (folder / name).rmdir()
+            for name in filter(
+                None, (config.hydra.output_subdir, "tensorboard", "csv", CHECKPOINTS)
+            ):
+                remove_if_empty(folder / name)
             names = ", ".join(str(path.relative_to(folder)) for path in replaced)
             print(
                 f"ganlab: note: {folder} holds a run that failed before its first checkpoint: "
                 f"starting over there, replacing its {names}",
                 file=sys.stderr,
             )
-        hydra = [folder / config.hydra.output_subdir / n for n in HYDRA_FILES]
-        hydra = hydra if config.hydra.output_subdir else []
-        files = [*hydra, folder / f"{config.hydra.job.name}.log"]
-        snapshot = {path: path.read_bytes() if path.is_file() else None for path in files}
-        before_this_run = Before(folder, existed, marked, snapshot)
+        hydra = config.hydra.output_subdir
+        files = [*(folder / hydra / n for n in HYDRA_FILES if hydra), folder / log_name(config)]
+        saved |= {path: path.read_bytes() if path.is_file() else None for path in files}
+        before_this_run = Before(folder, existed, saved)
 
     def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
         if before_this_run is not None:
@@ -236,7 +238,14 @@ def check_sweep_folder(folder: Path, resume: bool, hydra_subdir: str | None = ".
     """Refuse a sweep whose folder already holds run folders, unless it continues them."""
     if resume or not folder.is_dir():
         return
-    runs = sorted(p.name for p in folder.iterdir() if p.is_dir() and holds_run(p, hydra_subdir))
+    runs = sorted(
+        run.name
+        for run in folder.iterdir()
+        if any(
+            (run / name).exists()
+            for name in (hydra_subdir or RECORD_FILE, RECORD_FILE, CHECKPOINTS)
+        )
+    )
     if runs:
         raise UsageError(
             f"the sweep folder {folder} already holds runs ({', '.join(runs[:4])}"
@@ -263,10 +272,7 @@ def undo_run_folder() -> None:
             path.unlink(missing_ok=True)
         else:
             path.write_bytes(content)
-        parent = path.parent
-        if parent != before.folder and parent.is_dir() and not any(parent.iterdir()):
-            parent.rmdir()
-    if not before.marked:
-        (before.folder / MARKER).unlink(missing_ok=True)
-    if not before.existed and before.folder.is_dir() and not any(before.folder.iterdir()):
-        before.folder.rmdir()
+        if path.parent != before.folder:
+            remove_if_empty(path.parent)
+    if not before.existed:
+        remove_if_empty(before.folder)

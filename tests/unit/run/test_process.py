@@ -14,7 +14,7 @@ import resource, sys, torch
 from torch import nn
 torch.set_num_threads(1)
 if sys.argv[1] == "keep":
-    from ganlab.run.process import keep_freed_memory
+    from ganlab.run.fit import keep_freed_memory
     assert keep_freed_memory()
 net = nn.Sequential(nn.Conv2d(1, 64, 5, 2, 2), nn.LeakyReLU(), nn.Conv2d(64, 128, 5, 2, 2))
 x = torch.randn(256, 1, 28, 28)
