@@ -10,7 +10,7 @@ SWEEP ?= smoke
 SWEEP_DIR ?= $(shell ls -td outputs/sweeps/*/*/ outputs/train/multiruns/*/ 2>/dev/null | head -1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install train sweep tune report presets-gpu presets-mnist gpu-check test test-fast lint format tensorboard bench clean
+.PHONY: help install train sweep tune report presets-gpu presets-mnist gpu-check test test-fast fault-matrix lint format tensorboard bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ test: $(STAMP) ## run the test suite (offline, CPU, one worker per core; a file 
 
 test-fast: $(STAMP) ## the suite without the tests that start processes (CLI, DDP, wheel): while you work
 	$(PY) -m pytest -q -n auto --dist loadfile -m "not slow" $(ARGS)
+
+fault-matrix: $(STAMP) ## write docs/fault-matrix.md from the tests marked fault (collects, runs nothing)
+	$(PY) -m pytest -q -p no:cacheprovider --fault-matrix=docs/fault-matrix.md tests
 
 lint: $(STAMP) ## ruff check and format check
 	$(PY) -m ruff check ganlab tests

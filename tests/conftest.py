@@ -9,6 +9,8 @@ from tests.helpers import write_mnist
 from tests.helpers.checkpoints import SHARED, train_run
 from tests.helpers.small_disk import small_disk
 
+pytest_plugins = ["tests.helpers.fault_matrix"]
+
 
 @pytest.fixture(scope="session")
 def mnist_root(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -320,6 +320,7 @@ ROWS = [
 ]
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
 def test_bad_input(row, mnist_root, finished_run, tmp_path, capsys):
     paths = Paths(mnist_root, finished_run, tmp_path)
@@ -339,6 +340,7 @@ def test_bad_input(row, mnist_root, finished_run, tmp_path, capsys):
     assert tree(finished_run) == finished_before
 
 
+@pytest.mark.fault
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this row needs a machine without a GPU")
 def test_gpu_requested_without_one(mnist_root, tmp_path, capsys):
     result = train_in_process(
@@ -361,6 +363,7 @@ def test_full_error_shows_the_traceback(mnist_root, tmp_path, monkeypatch):
         GlobalHydra.instance().clear()
 
 
+@pytest.mark.fault
 def test_real_process(mnist_root, tmp_path):
     """A Hydra usage error in a fresh interpreter (tests/test_train_cli.py has ganlab's own)."""
     run_dir = tmp_path / "run"
@@ -371,6 +374,7 @@ def test_real_process(mnist_root, tmp_path):
     assert not run_dir.exists()
 
 
+@pytest.mark.fault
 def test_a_task_error_leaves_no_fresh_folder_but_keeps_existing_files(mnist_root, tmp_path, capsys):
     """A usage error found after Hydra made the folder: Hydra's files go, a user's stay."""
     run_dir = tmp_path / "mine"
@@ -380,6 +384,7 @@ def test_a_task_error_leaves_no_fresh_folder_but_keeps_existing_files(mnist_root
     assert run_dir.is_dir() and os.listdir(run_dir) == []
 
 
+@pytest.mark.fault
 def test_more_gpus_requested_than_visible(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
@@ -390,6 +395,7 @@ def test_more_gpus_requested_than_visible(monkeypatch):
         check_accelerator(cfg)
 
 
+@pytest.mark.fault
 def test_a_read_only_parent_is_refused(mnist_root, tmp_path, capsys, monkeypatch):
     """(Permission bits do not stop root, so the check's answer is simulated.)"""
     monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != tmp_path)
@@ -418,6 +424,7 @@ def test_every_preset_passes_validation(group, choice, tmp_path):
         check_config(compose("train", overrides=overrides))
 
 
+@pytest.mark.fault
 def test_bad_kaggle_credentials_name_the_fix(tmp_path, capsys, monkeypatch):
     for name in ("KAGGLE_USERNAME", "KAGGLE_KEY", "KAGGLE_API_TOKEN"):
         monkeypatch.delenv(name, raising=False)

@@ -233,6 +233,7 @@ def test_bad_settings_stop_with_one_message(dcgan_run, mnist_root, tmp_path, ove
     assert not (tmp_path / "eval" / "metrics.json").exists()
 
 
+@pytest.mark.fault
 def test_unwritable_out_stops_before_any_work(dcgan_run, tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(UsageError, match="cannot create out="):
@@ -258,6 +259,7 @@ def test_a_null_data_override_clears_the_checkpoints_argument(overrides, limit):
     assert (config["root"], config["splits"], config["limit"]) == ("/d", ["test"], limit)
 
 
+@pytest.mark.fault
 def test_a_checkpoints_data_settings_never_start_a_download(dcgan_run, tmp_path):
     """The file says download=true into a root that does not exist: evaluate reads, never
     writes there; the data's location and a download are this run's to decide."""
@@ -273,6 +275,7 @@ def test_a_checkpoints_data_settings_never_start_a_download(dcgan_run, tmp_path)
     assert not (tmp_path / "not").exists()
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize("name", ["../train", "data/../../x", "/etc/passwd"])
 def test_a_real_preset_is_a_name_never_a_path(dcgan_run, name, tmp_path):
     ckpt = dcgan_run / "checkpoints" / "last.ckpt"

@@ -13,6 +13,8 @@ from tests.helpers import TINY
 from tests.helpers.inprocess import SMALL, cli_in_process, train_in_process
 from tests.helpers.small_disk import small_disk
 
+pytestmark = pytest.mark.fault
+
 QUICK_EVAL = ["n=8", "real_n=16", "batch_size=16", "metrics=[nn_l1]"]
 
 

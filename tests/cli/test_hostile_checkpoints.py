@@ -22,6 +22,8 @@ from tests.helpers.hostile import (
 )
 from tests.helpers.inprocess import cli_in_process, train_in_process
 
+pytestmark = pytest.mark.fault
+
 KINDS = ["pickle", "nested_in_net", "in_a_list", "trusted_module_then_foreign_function"]
 KINDS += ["in_datamodule_hyper_parameters", "interpolation"]
 NO_INCEPTION = "metrics=[domain_fid,nn_l1]"

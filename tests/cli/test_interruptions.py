@@ -9,10 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 
 from tests.helpers import REPO, TINY
 from tests.helpers.inprocess import SMALL, train_in_process
+
+pytestmark = pytest.mark.fault
 
 
 def args(mnist: Path, run_dir: Path, *extra: str) -> list[str]:

@@ -53,6 +53,7 @@ def test_tf_tutorial_experiment_is_the_tutorial():
     assert cfg.data.batch_size == 256 and cfg.trainer.max_epochs == 50
 
 
+@pytest.mark.fault
 def test_runs_started_in_the_same_second_get_their_own_folders():
     """The default folder names carry microseconds: two jobs launched together never meet."""
     with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):

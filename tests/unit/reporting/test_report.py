@@ -78,6 +78,7 @@ def test_report_writes_table_csv_and_figures(sweep_dir, capsys):
         assert (sweep_dir / name).stat().st_size > 5000, name
 
 
+@pytest.mark.fault
 def test_report_replaces_its_own_files_and_no_one_elses(sweep_dir, capsys):
     main([str(sweep_dir)])
     main([str(sweep_dir)])  # its own report: replaced

@@ -12,6 +12,8 @@ from ganlab.run.sweep_job import SweepOutcome
 from tests.helpers import TINY
 from tests.helpers.inprocess import train_in_process
 
+pytestmark = pytest.mark.fault
+
 
 def job(sweep_dir, name, record=None):
     run_dir = sweep_dir / name

@@ -22,6 +22,8 @@ from tests.helpers import REPO
 SAVE_FOREVER = """
 import sys, torch
 from ganlab.run.atomic import AtomicCheckpointIO
+
+pytestmark = pytest.mark.fault
 io, version = AtomicCheckpointIO(), 0
 while True:  # 16 MB checkpoints, each filled with its version number
     io.save_checkpoint({"version": version, "weights": torch.full((2**22,), float(version))},

@@ -43,6 +43,7 @@ def marker(tmp_path):
     return tmp_path / "code_ran"
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize("how", ["torch", "legacy"])
 def test_a_pickle_that_runs_code_is_refused_and_never_runs(tmp_path, marker, how):
     path = pickled_code(tmp_path / "model.ckpt", marker, how)
@@ -54,6 +55,7 @@ def test_a_pickle_that_runs_code_is_refused_and_never_runs(tmp_path, marker, how
     assert not marker.exists()
 
 
+@pytest.mark.fault
 def test_a_bare_pickle_that_runs_code_is_refused_and_never_runs(tmp_path, marker):
     path = pickled_code(tmp_path / "model.ckpt", marker, "pickle")
     with pytest.raises(UsageError, match=r"not a checkpoint torch can read \(UnpicklingError: Un"):
@@ -67,6 +69,7 @@ def test_the_pickle_is_real_code(tmp_path, marker):
     assert marker.is_dir()
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize("hostile", HOSTILE, ids=[h.id for h in HOSTILE])
 def test_a_file_naming_untrusted_code_is_refused(ckpt, tmp_path, marker, hostile):
     path = edited_copy(ckpt, tmp_path / "hostile.ckpt", hostile.edit, marker)
@@ -135,6 +138,7 @@ def test_a_registered_user_prefix_loads_and_only_then(ckpt, tmp_path, marker, mo
     assert all(torch.equal(saved[k], v) for k, v in model.state_dict().items())
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize(
     ("target", "message"),
     [
@@ -165,6 +169,7 @@ def test_prefixes_match_whole_module_names():
     assert registered_prefixes(None) == TRUSTED_PREFIXES
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize(
     ("value", "message"),
     [
@@ -181,6 +186,7 @@ def test_a_bad_prefix_is_a_usage_error(ckpt, value, message):
         read_checkpoint(ckpt, value)
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
@@ -204,6 +210,7 @@ def test_a_misshapen_checkpoint_is_a_usage_error(ckpt, tmp_path, marker, edit, m
         read_checkpoint(path)
 
 
+@pytest.mark.fault
 def test_a_trusted_class_this_ganlab_lacks_is_refused(ckpt, tmp_path, marker):
     path = edited_copy(ckpt, tmp_path / "new.ckpt", lambda c, m: net(c).update(
         _target_="ganlab.nets.dcgan99.Generator"), marker)  # fmt: skip
@@ -211,6 +218,7 @@ def test_a_trusted_class_this_ganlab_lacks_is_refused(ckpt, tmp_path, marker):
         read_checkpoint(path)
 
 
+@pytest.mark.fault
 def test_weights_that_do_not_fit_are_one_usage_error(ckpt, tmp_path, marker):
     def wrong_shape(checkpoint, _):
         key = next(iter(checkpoint["state_dict"]))
@@ -234,11 +242,13 @@ def test_ckpt_is_an_alias_of_ckpt_path(options, expected):
     assert checkpoint_option(OmegaConf.create(options)) == expected
 
 
+@pytest.mark.fault
 def test_two_different_checkpoints_are_a_usage_error():
     with pytest.raises(UsageError, match=r"ckpt_path=a\.ckpt and ckpt=b\.ckpt name different"):
         checkpoint_option(OmegaConf.create({"ckpt_path": "a.ckpt", "ckpt": "b.ckpt"}))
 
 
+@pytest.mark.fault
 def test_a_bit_flipped_in_a_weight_is_refused_by_its_checksum(ckpt, tmp_path):
     data = bytearray(ckpt.read_bytes())
     with zipfile.ZipFile(ckpt) as archive:
@@ -251,6 +261,7 @@ def test_a_bit_flipped_in_a_weight_is_refused_by_its_checksum(ckpt, tmp_path):
         read_checkpoint(damaged)
 
 
+@pytest.mark.fault
 def test_non_finite_weights_are_refused(ckpt, tmp_path, marker):
     def diverged(checkpoint, _):
         weight = next(k for k, v in checkpoint["state_dict"].items() if v.is_floating_point())
@@ -263,6 +274,7 @@ def test_non_finite_weights_are_refused(ckpt, tmp_path, marker):
         read_checkpoint(path)
 
 
+@pytest.mark.fault
 def test_hyper_parameters_asking_for_more_than_the_file_holds_allocate_nothing(
     ckpt, tmp_path, marker
 ):
@@ -277,6 +289,7 @@ def test_hyper_parameters_asking_for_more_than_the_file_holds_allocate_nothing(
         module_from_checkpoint(checkpoint)
 
 
+@pytest.mark.fault
 def test_lightnings_load_from_checkpoint_goes_through_the_one_reader(ckpt, tmp_path, marker):
     loaded = DCGAN.load_from_checkpoint(ckpt)
     assert isinstance(loaded, DCGAN) and loaded.hparams.latent_dim > 0

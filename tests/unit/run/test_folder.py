@@ -19,6 +19,8 @@ from ganlab.run.lock import LOCK_FILE
 from tests.helpers import TINY
 from tests.helpers.inprocess import SMALL, train_in_process
 
+pytestmark = pytest.mark.fault
+
 
 def args(mnist: Path, run_dir: Path, *extra: str) -> list[str]:
     return [

@@ -10,6 +10,8 @@ import pytest
 from ganlab.errors import UsageError
 from ganlab.run import lock
 
+pytestmark = pytest.mark.fault
+
 
 def locked(folder, pid: int, host: str, slurm_job: str | None = None):
     folder.mkdir(exist_ok=True)

@@ -13,6 +13,8 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from tests.helpers import TINY, run_cli
 from tests.helpers.inprocess import SMALL, train_in_process
 
+pytestmark = pytest.mark.fault
+
 STEPS_PER_EPOCH = 8  # 64 fixture images, batches of 8
 
 

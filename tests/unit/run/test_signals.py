@@ -12,6 +12,8 @@ from lightning.pytorch.plugins.environments import SLURMEnvironment
 from ganlab.run import signals
 from ganlab.run.signals import deferred_signals
 
+pytestmark = pytest.mark.fault
+
 SLURM_JOB = {"SLURM_NTASKS": "1", "SLURM_JOB_NAME": "train", "SLURM_JOB_ID": "123"}
 
 

@@ -26,6 +26,8 @@ from ganlab.run.atomic import (
 from ganlab.run.record import write_record
 from ganlab.sampling.files import save_grid, save_npz
 
+pytestmark = pytest.mark.fault
+
 BIG = torch.randint(0, 255, (64, 3, 64, 64), dtype=torch.uint8)  # 786 KB raw: never fits
 SMALL = BIG[:1, :, :8, :8]
 
