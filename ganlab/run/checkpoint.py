@@ -21,7 +21,7 @@ from omegaconf import DictConfig
 from torch import is_tensor
 
 from ganlab.errors import UntrustedFileError, UsageError, one_line, user_error_of
-from ganlab.run.trust import Outside, Refusal, registered_prefixes, resolve, trusted_class
+from ganlab.run.trust import Refusal, registered_prefixes, resolve, trusted_class
 
 SECTIONS = ("hyper_parameters", "datamodule_hyper_parameters")
 NOT_OURS = "give a .ckpt file written by ganlab.train"
@@ -162,17 +162,12 @@ def check_trusted(path: Path, checkpoint: dict, prefixes: tuple[str, ...]) -> No
     for where, name, kinds in named:
         try:
             trusted_class(name, kinds, prefixes)
-        except Outside as refusal:
-            raise UntrustedFileError(
-                f"{path} names {shown(name)} at {where}, {refusal}; refused unread. If it is "
-                f"your own code, add its import prefix to trusted_prefixes (e.g. "
-                f"trusted_prefixes=[mylab.])"
-            ) from None
         except Refusal as refusal:
             raise UntrustedFileError(
-                f"{path} holds {shown(name)} at {where}, {refusal}: ganlab builds only the "
-                f"procedure, network and data module classes of ganlab or of trusted_prefixes, "
-                f"so it refuses this file (a file from a newer ganlab: use that version)"
+                f"{path} names {shown(name)} at {where}, {refusal}: ganlab builds only the "
+                f"procedure, network and data module classes of ganlab and of trusted_prefixes, "
+                f"so it refuses this file unread; if it is your own code, add its import prefix "
+                f"to trusted_prefixes (e.g. trusted_prefixes=[mylab.])"
             ) from None
 
 

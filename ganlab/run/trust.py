@@ -14,11 +14,7 @@ TRUSTED_PREFIXES = ("ganlab.models.", "ganlab.nets.", "ganlab.data.")
 
 
 class Refusal(Exception):
-    """A name ganlab will not follow; the message says why (the caller names the file)."""
-
-
-class Outside(Refusal):
-    """A name under none of the registered packages (perhaps the user's own code)."""
+    """A name ganlab will not build; the message says why (the caller names the file)."""
 
 
 def registered_prefixes(value: Any) -> tuple[str, ...]:
@@ -47,19 +43,12 @@ def under(name: str, prefixes: tuple[str, ...]) -> bool:
     return any(f"{name}.".startswith(prefix) for prefix in prefixes)
 
 
-def check_name(path: Any, prefixes: tuple[str, ...]) -> None:
-    """What needs no import: a dotted name inside a registered package."""
-    if not isinstance(path, str):
-        raise Refusal(f"a {type(path).__name__} value where a class path belongs")
-    if not all(part.isidentifier() for part in path.split(".")):
-        raise Refusal("which is not a dotted Python name")
-    if not under(path.rpartition(".")[0], prefixes):
-        raise Outside("outside ganlab's procedures, networks and data modules")
-
-
 def trusted_class(path: Any, kinds: tuple[type, ...], prefixes: tuple[str, ...]) -> type:
-    """The class `path` names, if its module defines it and it is one of `kinds`."""
-    check_name(path, prefixes)
+    """The class `path` names, if a registered module defines it and it is one of `kinds`."""
+    if not isinstance(path, str) or not all(part.isidentifier() for part in path.split(".")):
+        raise Refusal("which is not a dotted class path")
+    if not under(path.rpartition(".")[0], prefixes):
+        raise Refusal("outside ganlab's procedures, networks and data modules")
     try:
         found = resolve(path)
     except ImportError as error:

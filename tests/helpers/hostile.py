@@ -83,13 +83,13 @@ HOSTILE = [
     Hostile(
         "non_string_target",
         lambda c, m: net(c).update(_target_=["ganlab.nets.dcgan28.Generator"]),
-        "holds ['ganlab.nets.dcgan28.Generator'] at hyper_parameters.net.generator._target_, "
-        "a list value where a class path belongs",
+        "names ['ganlab.nets.dcgan28.Generator'] at hyper_parameters.net.generator._target_, "
+        "which is not a dotted class path",
     ),
     Hostile(
         "non_string_module",
         set_module({"_target_": "os.mkdir"}),
-        "at ganlab.module, a dict value where a class path belongs",
+        "at ganlab.module, which is not a dotted class path",
     ),
     Hostile(
         "prefix_lookalike",
