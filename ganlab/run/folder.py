@@ -205,10 +205,8 @@ class RunFolderGuard(Callback):
         if replaced:
             for path in replaced:
                 path.unlink()
-            for name in filter(
-                None, (config.hydra.output_subdir, "tensorboard", "csv", CHECKPOINTS)
-            ):
-                remove_if_empty(folder / name)
+                if path.parent != folder:
+                    remove_if_empty(path.parent)
             names = ", ".join(str(path.relative_to(folder)) for path in replaced)
             print(
                 f"ganlab: note: {folder} holds a run that failed before its first checkpoint: "
@@ -238,14 +236,8 @@ def check_sweep_folder(folder: Path, resume: bool, hydra_subdir: str | None = ".
     """Refuse a sweep whose folder already holds run folders, unless it continues them."""
     if resume or not folder.is_dir():
         return
-    runs = sorted(
-        run.name
-        for run in folder.iterdir()
-        if any(
-            (run / name).exists()
-            for name in (hydra_subdir or RECORD_FILE, RECORD_FILE, CHECKPOINTS)
-        )
-    )
+    names = [name for name in (hydra_subdir, RECORD_FILE, CHECKPOINTS) if name]
+    runs = sorted(p.name for p in folder.iterdir() if any((p / n).exists() for n in names))
     if runs:
         raise UsageError(
             f"the sweep folder {folder} already holds runs ({', '.join(runs[:4])}"
