@@ -45,7 +45,7 @@ def read_checkpoint(path: str | Path, trusted_prefixes: Iterable[str] | None = (
     path = Path(path).expanduser()
     if not path.is_file():
         raise UsageError(
-            f"checkpoint {path} does not exist: {NOT_OURS}, e.g. "
+            f"checkpoint {path} does not exist (no such file): {NOT_OURS}, e.g. "
             f"ckpt_path=outputs/train/runs/<run>/checkpoints/last.ckpt"
         )
     zipped = zipfile.is_zipfile(path)  # torch.save's format; mmap needs it

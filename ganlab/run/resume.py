@@ -36,12 +36,7 @@ def checkpoint_to_resume(resume: bool, ckpt_path: str | None, run_dir: Path) -> 
             "ckpt_path=PATH, not both"
         )
     if ckpt_path:
-        if not Path(ckpt_path).expanduser().is_file():
-            raise UsageError(
-                f"ckpt_path={ckpt_path}: no such file; give a checkpoint written by "
-                f"ganlab.train, e.g. outputs/train/runs/<run>/checkpoints/last.ckpt"
-            )
-        return Path(ckpt_path).expanduser()
+        return Path(ckpt_path).expanduser()  # read_checkpoint names a missing file
     last = run_dir / CHECKPOINTS / "last.ckpt"
     if not resume or last.is_file():
         return last if resume else None
