@@ -1,16 +1,11 @@
 """A run folder belongs to whoever made it, and a refused run leaves no trace.
 
-Hydra creates `hydra.run.dir` and writes `.hydra/` and `<job>.log` there before the task runs,
-so `RunFolderGuard.on_run_start` checks the folder first: it must be writable and not locked
-by a live run (`ganlab.run.lock`); one holding anything must carry ganlab's `MARKER`, written
-into every folder ganlab creates or finds empty; in a marked folder holding a run, only a run
-that continues it (`resume=true`, a `ckpt_path` inside it) may start, unless that run failed
-before its first checkpoint: then exactly its leftovers are replaced. A checkpoint to continue
-is read (trusted, not already finished) before anything is written. Any error while checking
-refuses the run with one line: Hydra would turn it into a warning and run anyway.
-`undo_run_folder` puts Hydra's files back when the task then stops on a usage error. A sweep
-into a folder holding runs is refused unless it continues them; processes that join rank 0's
-run (DDP, SLURM tasks) are not guarded.
+Hydra writes `.hydra/` and `<job>.log` into `hydra.run.dir` before the task runs, so the
+`RunFolderGuard` Hydra callback checks the folder first, and fails closed: any error refuses
+the run with one line (Hydra would turn it into a warning). ganlab marks each folder it creates
+or finds empty with `MARKER` and writes into no other; in its own folders a new run must
+continue the run there, or replace exactly the leftovers of one that failed before its first
+checkpoint. `undo_run_folder` puts Hydra's files back when the task stops on a usage error.
 """
 
 import os

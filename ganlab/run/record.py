@@ -4,9 +4,8 @@
      "metrics": {"g_loss_epoch": 1.2, ...}, "global_step": 200, "epochs": 2,
      "wall_time_s": 61.3, "diagnosis": {...}}
 
-`ganlab.callbacks.RunSummary` writes it when training completes (`diagnosis` with the diagnosis
-callback, docs/diagnosis.md), `ganlab.callbacks.Interruption` when a signal stops the run, the
-training entry point when a sweep job fails; `ganlab.report` reads it.
+Written by `ganlab.callbacks.RunSummary`, `ganlab.callbacks.Interruption` and, for a failed
+sweep job, the training entry point; read by `ganlab.report`.
 """
 
 import json
