@@ -29,8 +29,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def case(item: pytest.Item) -> str:
     name = item.originalname.removeprefix("test_").replace("_", " ")
     callspec = getattr(item, "callspec", None)
-    text = f"{name} [{callspec.id}]" if callspec else name
-    return text.replace("|", "\\|")
+    if callspec:  # a row of a table of cases says what it expects (`message`)
+        said = [f": {v.message}" for v in callspec.params.values() if hasattr(v, "message")]
+        name = f"{name} [{callspec.id}]{''.join(said)}"
+    return name.replace("|", "\\|")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
