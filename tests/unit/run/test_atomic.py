@@ -19,11 +19,11 @@ from ganlab.run.atomic import AtomicCheckpointIO, CheckpointWriteError, Taken, w
 from ganlab.run.config import CONF_DIR
 from tests.helpers import REPO
 
+pytestmark = pytest.mark.fault
+
 SAVE_FOREVER = """
 import sys, torch
 from ganlab.run.atomic import AtomicCheckpointIO
-
-pytestmark = pytest.mark.fault
 io, version = AtomicCheckpointIO(), 0
 while True:  # 16 MB checkpoints, each filled with its version number
     io.save_checkpoint({"version": version, "weights": torch.full((2**22,), float(version))},
