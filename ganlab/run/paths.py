@@ -1,5 +1,6 @@
 """Where the tools write by default, and checking an output path before any work is done."""
 
+import json
 import os
 import tempfile
 from collections.abc import Mapping
@@ -7,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from ganlab.errors import UsageError
-from ganlab.run.folder import MARKER
 from ganlab.run.record import RECORD_FILE
 
 EVALUATION_FILES = (RECORD_FILE, "samples.png", "nearest_neighbours.png")
@@ -71,7 +71,11 @@ def evaluation_folder(folder: str | Path, overwrite: bool) -> Path:
     a training run's (its metrics.json is the run's record), one holding an evaluation only
     with `overwrite`."""
     folder = Path(folder)
-    if (folder / MARKER).is_file() or (folder / ".hydra").is_dir():
+    try:
+        record = json.loads((folder / RECORD_FILE).read_bytes())
+    except (OSError, ValueError):
+        record = None
+    if (folder / ".hydra").is_dir() or (isinstance(record, dict) and "status" in record):
         raise UsageError(
             f"out={folder} is a training run folder: its {RECORD_FILE} is the run's record, "
             "which ganlab.evaluate never replaces; leave out= unset (the default is "
