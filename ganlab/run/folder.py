@@ -70,16 +70,20 @@ def check_writable(folder: Path) -> None:
     raise UsageError(f"{problem}; choose another folder with hydra.run.dir=PATH")
 
 
-def check_owned(folder: Path) -> list[str]:
+RUN_FOLDER_FIX = (
+    "choose another hydra.run.dir (leave it unset for a fresh timestamped one), and to continue "
+    "a checkpoint from there give ckpt_path=PATH"
+)
+
+
+def check_owned(folder: Path, fix: str = RUN_FOLDER_FIX) -> list[str]:
     """What the folder holds; refused unless it is empty or ganlab's."""
     held = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
     held = [name for name in held if not name.startswith((lock.LOCK_FILE, MARKER))]
     if held and not (folder / MARKER).is_file():
         raise UsageError(
             f"the run folder {folder} holds files ganlab did not make ({', '.join(held[:4])}"
-            f"{', …' if len(held) > 4 else ''}): ganlab writes only into folders it created; "
-            f"choose another hydra.run.dir (leave it unset for a fresh timestamped one), and "
-            f"to continue a checkpoint from there give ckpt_path=PATH"
+            f"{', …' if len(held) > 4 else ''}): ganlab writes only into folders it created; {fix}"
         )
     return held
 

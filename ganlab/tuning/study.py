@@ -16,7 +16,7 @@ from optuna.storages.journal import JournalFileBackend
 from optuna.trial import FrozenTrial, TrialState
 
 from ganlab.errors import UsageError
-from ganlab.run.folder import MARKER, held_entries, is_ganlab_folder
+from ganlab.run.folder import MARKER, check_owned
 from ganlab.run.paths import writable_folder
 
 JOURNAL = "study.journal"
@@ -28,15 +28,9 @@ def study_folder(folder: str | Path) -> Path:
     """`out`, created and marked as ganlab's, or refused when it holds files ganlab did not
     make (checked before anything is written)."""
     folder = Path(folder).expanduser().resolve()
-    held = held_entries(folder)
-    if held and not is_ganlab_folder(folder):
-        raise UsageError(
-            f"out={folder} holds files ganlab did not make ({', '.join(held[:4])}"
-            f"{', …' if len(held) > 4 else ''}): ganlab writes only into folders it created; "
-            "choose another out= or study_name="
-        )
+    check_owned(folder, fix="choose another out= or study_name=")
     writable_folder(folder)
-    if not is_ganlab_folder(folder):
+    if not (folder / MARKER).is_file():
         (folder / MARKER).write_text("a ganlab study folder: ganlab writes only here\n")
     return folder
 
