@@ -17,6 +17,7 @@ from omegaconf import DictConfig
 
 from ganlab import __version__
 from ganlab.errors import UsageError
+from ganlab.metrics.protocol import weights_kind
 from ganlab.models.gan import GAN
 from ganlab.nets.export import (
     METADATA_FILE,
@@ -56,7 +57,7 @@ def metadata(model: GAN, fmt: str, ckpt_path: str) -> dict[str, Any]:
         "num_classes": classes,
         "class_names": list(model.class_names) if classes else [],
         "checkpoint": str(Path(ckpt_path).resolve()),
-        "weights": model.sampled_weights,
+        "weights": weights_kind(model),
         "ganlab_version": __version__,
     }
 

@@ -19,6 +19,7 @@ from omegaconf import DictConfig
 
 from ganlab.data.scaling import to_uint8
 from ganlab.errors import UsageError
+from ganlab.metrics.protocol import weights_kind
 from ganlab.models.gan import GAN
 from ganlab.run import cli
 from ganlab.run.checkpoint import checkpoint_option, load_module
@@ -142,7 +143,7 @@ def generate(cfg: DictConfig) -> dict[str, Path]:
     print(
         f"wrote {out}: arr_0 uint8 {shape}"
         + (", labels" if samples.labels is not None else "")
-        + f" ({model.sampled_weights} generator weights)"
+        + f" ({weights_kind(model)} generator weights)"
     )
     print(
         f"wrote {grid}: {math.ceil(len(samples.grid) / samples.grid_nrow)} rows of "

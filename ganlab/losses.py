@@ -14,9 +14,8 @@ Critic = Callable[..., Tensor]
 Labels = Tensor | None
 """What the networks see besides images: the batch's labels in a conditional run, else None."""
 Penalty = tuple[Tensor, Tensor]
-"""A penalty's unweighted value and the per-sample gradient norms (for logging). The penalties
-run in fp32 with autocast off: squared gradient norms of a half-precision forward under- and
-overflow. In a conditional run the critic sees each sample's label."""
+"""A penalty's unweighted value and per-sample gradient norms (logged). Penalties run in fp32,
+autocast off: squared gradient norms of a half-precision forward under- and overflow."""
 
 
 def discriminator_targets(

@@ -1,13 +1,8 @@
 """An exponential moving average (EMA) of the generator's weights, the copy samples are drawn
-from (Karras et al. 2018, Yazici et al. 2019): the live weights oscillate with the game, their
-average usually draws cleaner images.
-
-After generator update t (`global_step`: 1, 2, …) the copy's parameters become `decay · W_ema +
-(1 - decay) · W_t` (torch's `get_ema_multi_avg_fn`), or W_t itself while t <= `start` (a short
-run is not averaged with its random initialisation). Batch-norm buffers are copied, as
-StyleGAN2-ADA does: recomputing them would take random forward passes that change the run and
-its exact resume. Not `AveragedModel`: it reads its step counter on the host (a device sync per
-update); `global_step` is a Python number Lightning already checkpoints.
+from (Karras et al. 2018, Yazici et al. 2019). After generator update t the copy becomes
+`decay · W_ema + (1 - decay) · W_t` (torch's `get_ema_multi_avg_fn`), or W_t while t <= `start`.
+Batch-norm buffers are copied, as StyleGAN2-ADA does (recomputing them would change the run and
+its exact resume). Not `AveragedModel`: it reads its step counter on the host, a device sync.
 """
 
 import copy

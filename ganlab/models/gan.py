@@ -172,8 +172,7 @@ class GAN(LightningModule, Declared):
         options["ema"] = averaged  # None: off, as checkpoints written before the option say
         self.save_hyperparameters(options)
         self.automatic_optimization = False
-        self.objective: losses.AdversarialLoss = losses.LOSSES[loss]
-        """The loss pair; a user's procedure may set its own (see docs/extending.md)."""
+        self.objective = losses.LOSSES[loss]  # a user's procedure may set its own (extending.md)
         self.latent_dim, self.conditional, self.num_classes = latent_dim, conditional, num_classes
         self.n_critic = n_critic
         self.reuse_fakes = generator_noise != "fresh"
@@ -198,8 +197,8 @@ class GAN(LightningModule, Declared):
         self.register_buffer("fixed_noise", fixed_noise)
         self.register_buffer("fixed_labels", fixed_labels)
         self.step_metrics: Metrics = {}  # the last step's metrics, as tensors (see `log_step`)
+        # the names, running sum and step count of the metrics not yet handed to `self.log`
         self.window: tuple[tuple[str, ...], Tensor | None, int] = ((), None, 0)
-        """Names, running sum and step count of the metrics not yet handed to `self.log`."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -282,9 +281,8 @@ class GAN(LightningModule, Declared):
     def simultaneous_step(
         self, opt_g: LightningOptimizer, opt_d: LightningOptimizer, real: Tensor, labels: Labels
     ) -> Metrics:
-        """Both losses from one forward pass (the TensorFlow tutorial's two gradient tapes).
-        The discriminator sees the fakes as a leaf, so each backward reaches one network
-        (what DDP expects): the generator's gradient is the leaf's, carried back through it."""
+        """Both losses from one forward pass (the TensorFlow tutorial's two gradient tapes); D
+        sees the fakes as a leaf, so each backward reaches one network, as DDP expects."""
         fake = self.generator(self.noise(real), labels)
         leaf = fake.detach().requires_grad_(True)
         real_logits, real_classes = self.discriminate(real, labels)
@@ -436,9 +434,8 @@ class GAN(LightningModule, Declared):
         return list(zip(images.tensor_split(n), shown, strict=True))
 
     def log_step(self, metrics: Metrics) -> None:
-        """The metrics stay tensors: `step_metrics` (for the divergence guard and the diagnosis)
-        and a running sum whose mean `self.log` (a fixed Python cost per name) sees when the
-        loggers write, at an epoch's end and at the last step, weighted by its step count."""
+        """Metrics stay tensors (`step_metrics`, for the guards and the diagnosis) in a running
+        sum whose mean `self.log` (a Python cost per name) sees only when the loggers write."""
         self.step_metrics = metrics
         names, values = tuple(metrics), torch.stack([v.float() for v in metrics.values()])
         if names != self.window[0]:
@@ -489,11 +486,6 @@ class GAN(LightningModule, Declared):
         if self.ema is not None and self.sample_with_ema:
             return self.ema.generator
         return self.generator
-
-    @property
-    def sampled_weights(self) -> str:
-        """'ema' or 'raw': which weights `generate` samples, as the entry points report it."""
-        return "ema" if self.sampling_generator is not self.generator else "raw"
 
     @torch.no_grad()
     def generate(self, z: Tensor, labels: Tensor | None = None) -> Tensor:

@@ -1,8 +1,7 @@
-"""The two optimizers from `model.optim`: any torch.optim class, named Hydra's way (`_target_:
-torch.optim.RMSprop`, `_partial_: true`) or by lower-case `name` (`adam`), with ganlab's keys
-beside the class's own: `lr`, `lr_g` / `lr_d` per network, `beta1` / `beta2` (the `betas` of the
-classes that have them). A class path read back from a checkpoint must not import code: the
-class is looked up in `torch.optim` only, and the hyper-parameters store its `name`.
+"""The two optimizers from `model.optim`: any torch.optim class, by `_target_` (Hydra's way) or
+lower-case `name`, with ganlab's keys beside the class's own: `lr`, `lr_g` / `lr_d`, `beta1` /
+`beta2`. The class is looked up in `torch.optim` only (a checkpoint's path imports no code), and
+the hyper-parameters store its `name`.
 """
 
 import inspect
@@ -20,10 +19,8 @@ PREFIX = "torch.optim."
 
 def torch_optimizers() -> dict[str, type[Optimizer]]:
     """torch.optim's optimizer classes by lower-case name (adam, adamw, rmsprop, sgd …)."""
-    classes = [c for c in vars(torch.optim).values() if inspect.isclass(c)]
-    return {
-        c.__name__.lower(): c for c in classes if issubclass(c, Optimizer) and c is not Optimizer
-    }
+    classes = [c for c in vars(torch.optim).values() if inspect.isclass(c) and c is not Optimizer]
+    return {c.__name__.lower(): c for c in classes if issubclass(c, Optimizer)}
 
 
 def class_name(optim: dict[str, Any]) -> str:

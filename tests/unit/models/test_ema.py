@@ -11,6 +11,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from ganlab.errors import UsageError
+from ganlab.metrics.protocol import weights_kind
 from ganlab.models import DCGAN, WGAN
 from ganlab.models.ema import GeneratorEMA
 from ganlab.run.checkpoint import module_from_checkpoint
@@ -191,7 +192,7 @@ def test_generate_samples_the_average_unless_told_not_to():
     averaged, raw = model.generate(z), None
     model.sample_with_ema = False
     raw = model.generate(z)
-    assert model.sampled_weights == "raw"
+    assert weights_kind(model) == "raw"
     assert not torch.allclose(averaged, raw)
     model.ema.generator.eval()
     torch.testing.assert_close(averaged, model.ema.generator(z, None))
@@ -210,7 +211,7 @@ def test_a_checkpoint_round_trip_keeps_the_average_and_one_without_it_still_load
     loaded = module_from_checkpoint(checkpoint)
     for key, value in model.state_dict().items():
         assert torch.equal(loaded.state_dict()[key], value), key
-    assert loaded.sampled_weights == "ema"
+    assert weights_kind(loaded) == "ema"
 
     older = build(decay=None)  # as written before the option: no ema key at all
     hparams = {k: v for k, v in older.hparams.items() if k != "ema"}
@@ -218,7 +219,7 @@ def test_a_checkpoint_round_trip_keeps_the_average_and_one_without_it_still_load
     without = module_from_checkpoint(
         {**checkpoint, "hyper_parameters": hparams, "state_dict": state}
     )
-    assert without.ema is None and without.sampled_weights == "raw"
+    assert without.ema is None and weights_kind(without) == "raw"
 
 
 def test_the_entry_points_ema_option_is_a_boolean():
