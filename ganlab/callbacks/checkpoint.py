@@ -23,7 +23,7 @@ from lightning.pytorch import LightningModule, Trainer
 from lightning.pytorch.callbacks import ModelCheckpoint
 
 from ganlab.errors import UsageError
-from ganlab.run.values import Declared, Rule, at_least, positive
+from ganlab.options import Declared, Rule, at_least, positive
 
 TRIGGERS = ("every_n_train_steps", "every_n_epochs")
 

@@ -9,7 +9,7 @@ from lightning.pytorch import Callback, LightningModule, Trainer
 
 from ganlab.metrics.class_stats import class_entropy
 from ganlab.metrics.mnist_classifier import DIGITS, IMAGE_SHAPE, load_classifier
-from ganlab.run.values import Declared, Rule, at_least
+from ganlab.options import Declared, Rule, at_least
 from ganlab.sampling.latents import balanced_labels, latent_vectors
 from ganlab.sampling.render import generate_images
 

@@ -15,7 +15,7 @@ from ganlab.callbacks.run_summary import comparable_hparams
 from ganlab.callbacks.to_loggers import log_text
 from ganlab.diagnosis.rules import NS_TRAITS, SIGNALS, SPARSE, Thresholds, windows
 from ganlab.diagnosis.timeline import Phase, describe, timeline
-from ganlab.run.values import Declared, Rule, at_least
+from ganlab.options import Declared, Rule, at_least
 
 log = logging.getLogger(__name__)
 PROGRESS_BAR_KEY = "health"

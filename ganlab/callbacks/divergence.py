@@ -24,8 +24,8 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.utilities import rank_zero_warn
 
 from ganlab.errors import DivergenceError
+from ganlab.options import Declared, Rule, at_least
 from ganlab.run.rules import ON_DIVERGENCE
-from ganlab.run.values import Declared, Rule, at_least
 
 CHECK_EVERY = 20
 """Steps between checks: each reads the recorded losses back (a host sync on an accelerator)

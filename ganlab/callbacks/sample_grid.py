@@ -11,8 +11,8 @@ from torchvision.utils import make_grid, save_image
 
 from ganlab.callbacks.to_loggers import log_image
 from ganlab.diagnosis.signals import mean_pairwise_distance
+from ganlab.options import Declared, Rule, at_least
 from ganlab.run.atomic import write_atomically
-from ganlab.run.values import Declared, Rule, at_least
 
 DIVERSITY = "sample_diversity"
 

@@ -9,7 +9,7 @@ from torch.utils.data import DataLoader, Dataset
 from ganlab.data.resumable import EpochShuffle, ResumableLoader
 from ganlab.data.scaling import to_unit_range
 from ganlab.errors import UsageError
-from ganlab.run.values import Declared, Rule, at_least
+from ganlab.options import Declared, Rule, at_least
 
 if TYPE_CHECKING:
     from ganlab.data.placement import Placement

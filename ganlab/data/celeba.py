@@ -26,8 +26,8 @@ from ganlab.data.kaggle import (
 )
 from ganlab.data.mnist import default_root
 from ganlab.errors import CorruptDataError, DataNotFoundError, UsageError
+from ganlab.options import Rule, subset_of
 from ganlab.run.atomic import write_text_atomically
-from ganlab.run.values import Rule, subset_of
 
 log = logging.getLogger(__name__)
 

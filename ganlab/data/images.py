@@ -29,7 +29,7 @@ from torchvision.transforms.functional import InterpolationMode, center_crop, pi
 
 from ganlab.data.scaling import to_unit_range
 from ganlab.errors import GanlabError
-from ganlab.run.values import Rule, at_least, is_int
+from ganlab.options import Rule, at_least, is_int
 
 log = logging.getLogger(__name__)
 

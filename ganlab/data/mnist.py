@@ -14,7 +14,7 @@ from torchvision.datasets import MNIST, FashionMNIST
 from ganlab.data.base import ImageDataModule, TensorImages
 from ganlab.data.idx import read_split
 from ganlab.errors import DataNotFoundError
-from ganlab.run.values import Rule, at_least, subset_of
+from ganlab.options import Rule, at_least, subset_of
 
 SPLIT_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),

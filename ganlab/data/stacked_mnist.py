@@ -11,7 +11,7 @@ import torch
 
 from ganlab.data.base import TensorImages
 from ganlab.data.mnist import MNISTDataModule
-from ganlab.run.values import Rule, at_least
+from ganlab.options import Rule, at_least
 
 CHANNELS = 3
 

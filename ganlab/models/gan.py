@@ -27,8 +27,8 @@ from ganlab.models.ema import GeneratorEMA
 from ganlab.models.optimizers import build_optimizers, class_options, stored
 from ganlab.nets import augment as diff_augment
 from ganlab.nets.build import build_pair
+from ganlab.options import Declared, Rule, at_least, choice, in_unit_interval, positive
 from ganlab.run.checkpoint import module_from_checkpoint, read_checkpoint
-from ganlab.run.values import Declared, Rule, at_least, choice, in_unit_interval, positive
 from ganlab.sampling.latents import GRID_COLUMNS, grid_inputs
 
 LAZY_PENALTIES = ("r1", "r2", "r1_r2")  # `penalty_every > 1` applies them lazily (StyleGAN2)

@@ -1,6 +1,6 @@
 """Config values checked before any data is loaded or a file written, one line per problem.
 
-A procedure, data module or callback declares its own rules (`ganlab.run.values`);
+A procedure, data module or callback declares its own rules (`ganlab.options`);
 `check_config` finds each class from its `_target_` and checks them under the full key. The
 run's own keys (`trainer.*`, `seed`, `resume`, `cpu_tricks`, `on_divergence`) have theirs here.
 """
@@ -20,8 +20,8 @@ from torch.nn import Module
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ganlab.errors import UsageError, one_line
+from ganlab.options import ABSENT, Declared, Rule, at_least, check_rules, is_int
 from ganlab.run.trust import registered_prefixes
-from ganlab.run.values import ABSENT, Declared, Rule, at_least, check_rules, is_int
 
 LOGGER_PACKAGES = {"WandbLogger": "wandb", "MLFlowLogger": "mlflow"}
 """Loggers whose package is an optional extra of ganlab (`pip install 'ganlab[wandb]'`)."""

@@ -104,7 +104,7 @@ def test_a_users_class_is_checked_by_its_own_rules(tmp_path, monkeypatch):
         textwrap.dedent(
             """
             from ganlab.models import DCGAN
-            from ganlab.run.values import Rule, at_least
+            from ganlab.options import Rule, at_least
 
 
             class Patient(DCGAN):
