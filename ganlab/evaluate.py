@@ -43,12 +43,16 @@ from ganlab.metrics.reference import default_cache_dir, export_statistics
 from ganlab.models.gan import GAN
 from ganlab.run import cli
 from ganlab.run.atomic import write_text_atomically
-from ganlab.run.checkpoint import checkpoint_option, module_from_checkpoint, read_checkpoint
+from ganlab.run.checkpoint import (
+    checkpoint_option,
+    module_from_checkpoint,
+    read_checkpoint,
+    resolve,
+)
 from ganlab.run.cli import run_reporting_errors
 from ganlab.run.config import CONF_DIR
 from ganlab.run.paths import evaluation_folder, overwrite_option, run_folder, sample_option
 from ganlab.run.rules import check_seed
-from ganlab.run.trust import resolve
 from ganlab.sampling.files import load_npz, save_grid
 from ganlab.sampling.latents import balanced_labels, latent_vectors
 from ganlab.sampling.render import render, resolve_device

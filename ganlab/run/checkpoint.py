@@ -1,12 +1,11 @@
 """Reading a checkpoint, the one way every door does it: a checkpoint is data.
 
-`torch.load(weights_only=True)` unpickles tensors and plain containers only; every record must
-match its CRC-32 and every weight be finite; what the file names to rebuild itself
-(`ganlab.module`, `ganlab.datamodule`, each `_target_` Hydra would instantiate) must be a
-class `ganlab.run.trust` admits, and no hyper-parameter may hold an OmegaConf interpolation
-(`${oc.create:…}` builds anything). A refused file is one line, before anything is built.
+Tensors and plain containers only (`torch.load(weights_only=True)`), every record matching its
+CRC-32, every weight finite, no OmegaConf interpolation, and every class the file names defined
+in a trusted package (docs/reliability.md). A refused file is one line, before anything is built.
 """
 
+import importlib
 import re
 import warnings
 import zipfile
@@ -17,14 +16,14 @@ from typing import Any
 import torch
 from hydra.errors import InstantiationException
 from lightning.pytorch import LightningDataModule, LightningModule
-from omegaconf import DictConfig
+from omegaconf import DictConfig, ListConfig
 from torch import is_tensor
 
 from ganlab.errors import UntrustedFileError, UsageError, one_line, user_error_of
-from ganlab.run.trust import Refusal, registered_prefixes, resolve, trusted_class
 
 SECTIONS = ("hyper_parameters", "datamodule_hyper_parameters")
 NOT_OURS = "give a .ckpt file written by ganlab.train"
+TRUSTED_PREFIXES = ("ganlab.models.", "ganlab.nets.", "ganlab.data.")
 
 
 def checkpoint_option(cfg: DictConfig) -> str | None:
@@ -37,6 +36,56 @@ def checkpoint_option(cfg: DictConfig) -> str | None:
         )
     found = path if path is not None else alias
     return None if found is None else str(found)
+
+
+def registered_prefixes(value: Any) -> tuple[str, ...]:
+    """ganlab's prefixes plus the user's, each ending in a dot so that a prefix matches whole
+    module names (`mylab` admits `mylab.nets`, not `mylabevil`)."""
+    if value is None:
+        return TRUSTED_PREFIXES
+    if not isinstance(value, (list, tuple, ListConfig)):
+        raise UsageError(
+            f"trusted_prefixes must be a list of import prefixes, e.g. trusted_prefixes=[mylab.], "
+            f"got {value!r}"
+        )
+    prefixes = []
+    for prefix in value:
+        names = prefix.removesuffix(".").split(".") if isinstance(prefix, str) else [""]
+        if not all(name.isidentifier() for name in names):
+            raise UsageError(
+                f"trusted_prefixes entry {prefix!r} is not an import prefix: give dotted module "
+                f"names, e.g. trusted_prefixes=[mylab.] or [mylab.nets.]"
+            )
+        prefixes.append(".".join(names) + ".")
+    return (*TRUSTED_PREFIXES, *prefixes)
+
+
+def under(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(f"{name}.".startswith(prefix) for prefix in prefixes)
+
+
+def resolve(path: str) -> Any:
+    """What the module of `path` defines under its last name (None if nothing): looked up in
+    that module's own namespace, so `ganlab.nets.dcgan28.torch.load` names nothing."""
+    module, _, name = path.rpartition(".")
+    return vars(importlib.import_module(module)).get(name)
+
+
+def refusal(path: Any, kinds: tuple[type, ...], prefixes: tuple[str, ...]) -> str | None:
+    """Why ganlab will not build the class `path` names; None if a registered module defines
+    it and it is one of `kinds` (only registered modules are imported)."""
+    if not isinstance(path, str) or not all(part.isidentifier() for part in path.split(".")):
+        return "which is not a dotted class path"
+    if not under(path.rpartition(".")[0], prefixes):
+        return "outside ganlab's procedures, networks and data modules"
+    try:
+        found = resolve(path)
+    except ImportError as error:
+        return f"which this installation cannot import ({error})"
+    if isinstance(found, type) and under(found.__module__, prefixes) and issubclass(found, kinds):
+        return None
+    wanted = " or ".join(kind.__name__ for kind in kinds)
+    return f"which is not a {wanted} class defined under the trusted prefixes"
 
 
 def read_checkpoint(path: str | Path, trusted_prefixes: Iterable[str] | None = ()) -> dict:
@@ -160,15 +209,14 @@ def check_trusted(path: Path, checkpoint: dict, prefixes: tuple[str, ...]) -> No
                 )
             named.append((where, value, buildable))
     for where, name, kinds in named:
-        try:
-            trusted_class(name, kinds, prefixes)
-        except Refusal as refusal:
+        reason = refusal(name, kinds, prefixes)
+        if reason is not None:
             raise UntrustedFileError(
-                f"{path} names {shown(name)} at {where}, {refusal}: ganlab builds only the "
+                f"{path} names {shown(name)} at {where}, {reason}: ganlab builds only the "
                 f"procedure, network and data module classes of ganlab and of trusted_prefixes, "
                 f"so it refuses this file unread; if it is your own code, add its import prefix "
                 f"to trusted_prefixes (e.g. trusted_prefixes=[mylab.])"
-            ) from None
+            )
 
 
 def shown(value: Any, limit: int = 80) -> str:

@@ -21,7 +21,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from ganlab.errors import UsageError, one_line
 from ganlab.options import ABSENT, Declared, Rule, at_least, check_rules, is_int
-from ganlab.run.trust import registered_prefixes
+from ganlab.run.checkpoint import registered_prefixes
 
 LOGGER_PACKAGES = {"WandbLogger": "wandb", "MLFlowLogger": "mlflow"}
 """Loggers whose package is an optional extra of ganlab (`pip install 'ganlab[wandb]'`)."""

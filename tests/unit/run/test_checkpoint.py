@@ -16,12 +16,14 @@ from ganlab.models import GAN, WGAN
 from ganlab.models.dcgan import DCGAN
 from ganlab.run import checkpoint as reader
 from ganlab.run.checkpoint import (
+    TRUSTED_PREFIXES,
     checkpoint_option,
     load_module,
     module_from_checkpoint,
     read_checkpoint,
+    registered_prefixes,
+    under,
 )
-from ganlab.run.trust import TRUSTED_PREFIXES, registered_prefixes, under
 from tests.helpers.hostile import (
     HOSTILE,
     USER_PACKAGE,
