@@ -1,4 +1,11 @@
-"""A signal that stops training (see `ganlab.run.signals`) is acted on between two steps.
+"""SIGTERM and SIGINT stop training between two steps, never inside one.
+
+Python's SIGINT would raise wherever the process is (inside an `n_critic` cycle, a checkpoint
+write), and Lightning's SIGTERM handler only sets `trainer.received_sigterm`, a silent exit 0.
+While `deferred_signals()` is active (`ganlab.run.fit` wraps the fit in it) both are only
+noted; a second Ctrl+C stops at once. Lightning, whose handlers are registered when fitting
+starts, calls the SIGTERM handler it finds after its own and keeps SLURM's requeue signal
+(SIGUSR1) to itself.
 
 At the end of the training step during which SIGTERM or SIGINT arrived: `last.ckpt` is written
 at that generator step (through the last-checkpoint callback, atomically), `metrics.json`
@@ -11,19 +18,46 @@ stopping at the same step.
 import shlex
 import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 from hydra.core.hydra_config import HydraConfig
 from lightning.pytorch import Callback, LightningModule, Trainer
 
 from ganlab.callbacks.checkpoint import LastCheckpoint
 from ganlab.callbacks.run_summary import RunSummary
-from ganlab.run import signals
 from ganlab.run.record import final_metrics, interrupted_record, write_record
 
 REPLACED_ON_CONTINUE = ("resume=", "ckpt_path=", "hydra.run.dir=")
 """Overrides the continuing command replaces with `resume=true hydra.run.dir=…`."""
+received: signal.Signals | None = None
+"""The first deferred signal that arrived, if any."""
+
+
+def note_signal(signum: int, frame: FrameType | None) -> None:
+    global received
+    if received == signal.SIGINT and signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    received = received or signal.Signals(signum)
+
+
+@contextmanager
+def deferred_signals() -> Iterator[None]:
+    """Defer SIGTERM and SIGINT for the block (main thread only: Python delivers signals there)."""
+    global received
+    received = None
+    main = threading.current_thread() is threading.main_thread()
+    deferred = (signal.SIGTERM, signal.SIGINT) if main else ()
+    previous = {signum: signal.signal(signum, note_signal) for signum in deferred}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 class Interruption(Callback):
@@ -39,16 +73,15 @@ class Interruption(Callback):
     def on_train_batch_end(
         self, trainer: Trainer, pl_module: LightningModule, outputs, batch, batch_idx: int
     ) -> None:
-        received = signals.pending()
         stop = received is not None
         if trainer.world_size > 1:
             stop = trainer.strategy.reduce_boolean_decision(stop, all=False)
         if not stop:
             return
-        received = received or signal.SIGTERM
+        signum = received or signal.SIGTERM
         saved = self.save_last(trainer)
         if trainer.is_global_zero:
-            reason = f"interrupted by {received.name} after step {trainer.global_step}"
+            reason = f"interrupted by {signum.name} after step {trainer.global_step}"
             record = interrupted_record(
                 reason,
                 final_metrics(trainer.callback_metrics),
@@ -62,7 +95,7 @@ class Interruption(Callback):
                 file=sys.stderr,
                 flush=True,
             )
-        raise SystemExit(128 + received)
+        raise SystemExit(128 + signum)
 
     def wall_time_s(self, trainer: Trainer) -> float:
         """The run summary's clock (every fit of a resumed run), else this fit's."""

@@ -12,10 +12,9 @@ import lightning as L
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from ganlab.callbacks.interruption import Interruption
+from ganlab.callbacks.interruption import Interruption, deferred_signals
 from ganlab.run.resume import checkpoint_for
 from ganlab.run.rules import check_config, check_data_fits
-from ganlab.run.signals import deferred_signals
 
 
 @functools.cache

@@ -9,8 +9,8 @@ import pytest
 from lightning.pytorch import Trainer
 from lightning.pytorch.plugins.environments import SLURMEnvironment
 
-from ganlab.run import signals
-from ganlab.run.signals import deferred_signals
+from ganlab.callbacks import interruption
+from ganlab.callbacks.interruption import deferred_signals
 
 pytestmark = pytest.mark.fault
 
@@ -31,7 +31,7 @@ def test_sigterm_is_noted_by_ganlab_and_lightning(slurm, monkeypatch):
         trainer._signal_connector.register_signal_handlers()  # what fit does when it starts
         requeue = signal.getsignal(signal.SIGUSR1)
         os.kill(os.getpid(), signal.SIGTERM)
-        assert signals.pending() == signal.SIGTERM and trainer.received_sigterm
+        assert interruption.received == signal.SIGTERM and trainer.received_sigterm
         assert (requeue is not before[signal.SIGUSR1]) == slurm, "Lightning's requeue handler"
         trainer._signal_connector.teardown()
     assert {s: signal.getsignal(s) for s in before} == before
@@ -40,6 +40,6 @@ def test_sigterm_is_noted_by_ganlab_and_lightning(slurm, monkeypatch):
 def test_a_second_ctrl_c_stops_at_once():
     with deferred_signals():
         os.kill(os.getpid(), signal.SIGINT)
-        assert signals.pending() == signal.SIGINT
+        assert interruption.received == signal.SIGINT
         with pytest.raises(KeyboardInterrupt):
             os.kill(os.getpid(), signal.SIGINT)
