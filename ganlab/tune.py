@@ -19,10 +19,11 @@ from omegaconf import DictConfig, OmegaConf
 from optuna.trial import TrialState
 
 from ganlab.errors import UsageError, one_line
-from ganlab.run import cli, lock
+from ganlab.run import cli
 from ganlab.run.atomic import write_text_atomically
 from ganlab.run.cli import run_reporting_errors
 from ganlab.run.config import CONF_DIR
+from ganlab.run.folder import LOCK_FILE, acquire_lock, release_lock
 from ganlab.run.rules import check_seed
 from ganlab.tuning.space import distributions, overrides
 from ganlab.tuning.study import finished, open_study, retry_unfinished, study_folder
@@ -76,12 +77,12 @@ def built(cfg: DictConfig, key: str, **kwargs: object) -> object:
 def locked(folder: Path) -> Path:
     """The study folder's lock: one tuner at a time, so a trial left running is a stopped one."""
     try:
-        return lock.acquire(folder)
+        return acquire_lock(folder)
     except UsageError:
         raise UsageError(
-            f"another tuner works in {folder} ({lock.LOCK_FILE}): wait for it to end, or give "
+            f"another tuner works in {folder} ({LOCK_FILE}): wait for it to end, or give "
             f"this study another study_name=; if no tuner is alive there, delete "
-            f"{folder / lock.LOCK_FILE}"
+            f"{folder / LOCK_FILE}"
         ) from None
 
 
@@ -158,7 +159,7 @@ def tune(cfg: DictConfig) -> dict:
         result = summary(study)
         write_text_atomically(folder / SUMMARY, json.dumps(result, indent=2) + "\n", "summary")
     finally:
-        lock.release(held)
+        release_lock(held)
     if result["best"] is not None:
         best = result["best"]
         print(

@@ -6,11 +6,20 @@ the run with one line (Hydra would turn it into a warning). ganlab marks each fo
 or finds empty with `MARKER` and writes into no other; in its own folders a new run must
 continue the run there, or replace exactly the leftovers of one that failed before its first
 checkpoint. `undo_run_folder` puts Hydra's files back when the task stops on a usage error.
+
+One live run per run folder: `LOCK_FILE` names the owning process and host, created in one
+step (a hard link fails on an existing name). A lock is stale, and taken over, when its process
+on this host is gone (or is this one), or when it names this SLURM job from another node (a
+requeue); any other refuses the run. It goes when the run ends or the process exits.
 """
 
+import atexit
+import contextlib
+import json
 import os
+import socket
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,19 +28,90 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from ganlab.errors import GanlabError, UsageError, one_line
-from ganlab.run import lock
 from ganlab.run.checkpoint import read_checkpoint
 from ganlab.run.cli import exit_with
 from ganlab.run.record import RECORD_FILE, is_completed, record_problem, write_record
 from ganlab.run.resume import CHECKPOINTS, checkpoint_to_resume
 
 MARKER = ".ganlab-run"
+LOCK_FILE = ".ganlab.lock"
 HYDRA_FILES = ("config.yaml", "hydra.yaml", "overrides.yaml")
 LOGGER_FILES = [
     f"{folder}/{name}"
     for folder in ("tensorboard", "csv")
     for name in ("events.out.tfevents.*", "hparams.yaml", "metrics.csv")
 ]
+
+
+@dataclass(frozen=True)
+class Owner:
+    pid: int
+    host: str
+    slurm_job: str | None = None
+
+
+def lock_owner() -> Owner:
+    return Owner(os.getpid(), socket.gethostname(), os.environ.get("SLURM_JOB_ID"))
+
+
+def read_owner(lock: Path) -> Owner | None:
+    try:
+        fields = json.loads(lock.read_text())
+        return Owner(int(fields["pid"]), str(fields["host"]), fields.get("slurm_job"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def is_stale(owner: Owner | None) -> bool:
+    now = lock_owner()
+    if owner is None or owner.host != now.host:
+        return owner is None or (now.slurm_job is not None and owner.slurm_job == now.slurm_job)
+    try:
+        os.kill(owner.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass  # another user's live process
+    return owner.pid == now.pid
+
+
+def acquire_lock(folder: Path) -> Path:
+    """Lock `folder` (created if need be) for this process; the lock's path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lock, owner = folder / LOCK_FILE, lock_owner()
+    temp = lock.with_name(f"{LOCK_FILE}.{owner.pid}.tmp")
+    temp.write_text(json.dumps(asdict(owner)) + "\n")
+    try:
+        for _ in range(3):
+            with contextlib.suppress(FileExistsError):
+                os.link(temp, lock)
+                atexit.register(release_lock, lock)
+                return lock
+            seen = read_owner(lock)
+            if not is_stale(seen):
+                break
+            aside = lock.with_name(f"{LOCK_FILE}.stale.{owner.pid}")
+            with contextlib.suppress(FileNotFoundError):
+                os.rename(lock, aside)  # another process may have replaced it: put theirs back
+                if read_owner(aside) != seen:
+                    with contextlib.suppress(FileExistsError):
+                        os.link(aside, lock)
+                aside.unlink()
+    finally:
+        temp.unlink(missing_ok=True)
+    seen = read_owner(lock)
+    holder = f"process {seen.pid} on {seen.host}" if seen else "another run"
+    raise UsageError(
+        f"the run folder {folder} is in use by {holder} ({LOCK_FILE}): wait for that run to "
+        f"end, or choose another folder with hydra.run.dir=PATH; if no such run is alive, "
+        f"delete {lock}"
+    )
+
+
+def release_lock(lock: Path) -> None:
+    """Remove the lock if this process holds it."""
+    if read_owner(lock) == lock_owner():
+        lock.unlink(missing_ok=True)
 
 
 class AlreadyFinished(GanlabError):
@@ -79,7 +159,7 @@ RUN_FOLDER_FIX = (
 def check_owned(folder: Path, fix: str = RUN_FOLDER_FIX) -> list[str]:
     """What the folder holds; refused unless it is empty or ganlab's."""
     held = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
-    held = [name for name in held if not name.startswith((lock.LOCK_FILE, MARKER))]
+    held = [name for name in held if not name.startswith((LOCK_FILE, MARKER))]
     if held and not (folder / MARKER).is_file():
         raise UsageError(
             f"the run folder {folder} holds files ganlab did not make ({', '.join(held[:4])}"
@@ -173,11 +253,11 @@ class RunFolderGuard(Callback):
         try:
             check_writable(folder)
             check_owned(folder)  # before the lock file goes in
-            held_lock = lock.acquire(folder)
+            held_lock = acquire_lock(folder)
             replaced = check_run_folder(folder, config)
         except Exception as error:  # fail closed: any error refuses the run
             if held_lock is not None:
-                lock.release(held_lock)
+                release_lock(held_lock)
             if not existed:
                 remove_if_empty(folder)
             if isinstance(error, AlreadyFinished):
@@ -219,7 +299,7 @@ class RunFolderGuard(Callback):
 
     def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
         if before_this_run is not None:
-            lock.release(before_this_run.folder / lock.LOCK_FILE)
+            release_lock(before_this_run.folder / LOCK_FILE)
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         if is_secondary_rank():
@@ -253,7 +333,7 @@ def undo_run_folder() -> None:
     before, before_this_run = before_this_run, None
     if before is None:
         return
-    lock.release(before.folder / lock.LOCK_FILE)
+    release_lock(before.folder / LOCK_FILE)
     if not HydraConfig.initialized():
         return
     if Path(HydraConfig.get().runtime.output_dir).resolve() != before.folder:

@@ -26,8 +26,7 @@ from omegaconf import OmegaConf
 from ganlab.errors import UsageError
 from ganlab.run import cli
 from ganlab.run.config import CONF_DIR
-from ganlab.run.folder import MARKER
-from ganlab.run.lock import LOCK_FILE
+from ganlab.run.folder import LOCK_FILE, MARKER
 from ganlab.run.rules import check_accelerator, check_config
 from ganlab.train import main
 from tests.helpers import TINY, run_cli, write_idx, write_mnist

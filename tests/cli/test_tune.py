@@ -9,8 +9,7 @@ import pytest
 from optuna.distributions import CategoricalDistribution
 from optuna.trial import TrialState
 
-from ganlab.run.folder import MARKER
-from ganlab.run.lock import LOCK_FILE
+from ganlab.run.folder import LOCK_FILE, MARKER
 from ganlab.tune import main
 from ganlab.tuning.study import JOURNAL, journal_storage
 from tests.helpers.inprocess import cli_in_process

@@ -14,8 +14,7 @@ import pytest
 import torch
 
 from ganlab.run import folder as folder_module
-from ganlab.run.folder import MARKER, check_sweep_folder
-from ganlab.run.lock import LOCK_FILE
+from ganlab.run.folder import LOCK_FILE, MARKER, check_sweep_folder
 from tests.helpers import TINY
 from tests.helpers.inprocess import SMALL, train_in_process
 

@@ -8,14 +8,14 @@ import socket
 import pytest
 
 from ganlab.errors import UsageError
-from ganlab.run import lock
+from ganlab.run.folder import LOCK_FILE, Owner, acquire_lock, read_owner, release_lock
 
 pytestmark = pytest.mark.fault
 
 
 def locked(folder, pid: int, host: str, slurm_job: str | None = None):
     folder.mkdir(exist_ok=True)
-    path = folder / lock.LOCK_FILE
+    path = folder / LOCK_FILE
     path.write_text(json.dumps({"pid": pid, "host": host, "slurm_job": slurm_job}))
     return path
 
@@ -23,9 +23,9 @@ def locked(folder, pid: int, host: str, slurm_job: str | None = None):
 def test_a_requeued_slurm_job_takes_over_its_own_lock_from_another_node(tmp_path, monkeypatch):
     monkeypatch.setenv("SLURM_JOB_ID", "4242")
     locked(tmp_path, 1, "node-a", "4242")
-    taken = lock.acquire(tmp_path)
-    assert lock.read_owner(taken) == lock.Owner(os.getpid(), socket.gethostname(), "4242")
-    lock.release(taken)
+    taken = acquire_lock(tmp_path)
+    assert read_owner(taken) == Owner(os.getpid(), socket.gethostname(), "4242")
+    release_lock(taken)
     assert not taken.exists()
 
 
@@ -37,6 +37,6 @@ def test_a_lock_from_another_host_refuses_the_run(tmp_path, monkeypatch, job, lo
         monkeypatch.setenv("SLURM_JOB_ID", job)
     path = locked(tmp_path, 1, "node-a", lock_job)
     with pytest.raises(UsageError, match="is in use by process 1 on node-a"):
-        lock.acquire(tmp_path)
-    lock.release(path)  # not ours: kept
+        acquire_lock(tmp_path)
+    release_lock(path)  # not ours: kept
     assert path.exists()
