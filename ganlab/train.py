@@ -14,8 +14,8 @@ from ganlab.run import cli
 from ganlab.run.config import CONF_DIR
 from ganlab.run.fit import train
 from ganlab.run.folder import undo_run_folder
+from ganlab.run.record import in_sweep, objective, record_failed_job
 from ganlab.run.rules import usage_error_of
-from ganlab.run.sweep_job import in_sweep, objective, record_failed_job
 
 
 @hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="train")

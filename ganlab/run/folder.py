@@ -1,16 +1,7 @@
-"""A run folder belongs to whoever made it, and a refused run leaves no trace.
-
-Hydra writes `.hydra/` and `<job>.log` into `hydra.run.dir` before the task runs, so the
-`RunFolderGuard` Hydra callback checks the folder first, and fails closed: any error refuses
-the run with one line (Hydra would turn it into a warning). ganlab marks each folder it creates
-or finds empty with `MARKER` and writes into no other; in its own folders a new run must
-continue the run there, or replace exactly the leftovers of one that failed before its first
-checkpoint. `undo_run_folder` puts Hydra's files back when the task stops on a usage error.
-
-One live run per run folder: `LOCK_FILE` names the owning process and host, created in one
-step (a hard link fails on an existing name). A lock is stale, and taken over, when its process
-on this host is gone (or is this one), or when it names this SLURM job from another node (a
-requeue); any other refuses the run. It goes when the run ends or the process exits.
+"""A run folder belongs to whoever made it, holds one live run at a time, and a refused run
+leaves no trace (docs/reliability.md, "The run folder is never taken over"). Hydra writes into
+`hydra.run.dir` before the task runs, so `RunFolderGuard`, a Hydra callback, checks first and
+fails closed; `undo_run_folder` puts Hydra's files back when the task stops on a usage error.
 """
 
 import atexit

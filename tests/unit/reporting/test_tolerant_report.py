@@ -7,8 +7,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from ganlab.report import main
-from ganlab.run.record import completed_record, failed_record, write_record
-from ganlab.run.sweep_job import SweepOutcome
+from ganlab.run.record import SweepOutcome, completed_record, failed_record, write_record
 from tests.helpers import TINY
 from tests.helpers.inprocess import train_in_process
 
@@ -73,16 +72,16 @@ def test_only_unreadable_runs_is_a_usage_error(tmp_path, capsys):
 
 
 def test_a_failed_job_over_a_corrupt_record_is_still_recorded(tmp_path, monkeypatch):
-    from ganlab.run import sweep_job
+    from ganlab.run import record
 
     run_dir = job(tmp_path, "1")
     (run_dir / "metrics.json").write_text("{")
     monkeypatch.setattr(
-        sweep_job.HydraConfig,
+        record.HydraConfig,
         "get",
         lambda: OmegaConf.create({"runtime": {"output_dir": str(run_dir)}}),
     )
-    sweep_job.record_failed_job(RuntimeError("boom"), 0.0, with_traceback=False)
+    record.record_failed_job(RuntimeError("boom"), 0.0, with_traceback=False)
     assert json.loads((run_dir / "metrics.json").read_text())["status"] == "failed"
 
 

@@ -1,8 +1,10 @@
-"""metrics.json: what a run's record holds, and how failures are described."""
+"""metrics.json: what a run's record holds, how failures are described, and the objective
+the training entry point returns to a sweeper."""
 
 import json
 import math
 
+import pytest
 import torch
 from hydra.errors import InstantiationException
 
@@ -12,6 +14,7 @@ from ganlab.run.record import (
     describe,
     failed_record,
     final_metrics,
+    objective,
     read_record,
     write_record,
 )
@@ -69,3 +72,12 @@ def test_describe_names_the_root_cause_in_one_line():
     user = wrapped_by_instantiate(UsageError("model.latent_dim must be >= 1, got 0"))
     assert describe(user) == "model.latent_dim must be >= 1, got 0"
     assert describe(RuntimeError()) == "RuntimeError"
+
+
+def test_objective_is_the_configured_metric():
+    metrics = {"g_loss_epoch": 0.7, "d_loss_epoch": 1.2}
+    assert objective(metrics, None) is None
+    assert objective(metrics, "g_loss_epoch") == 0.7
+    assert objective({"g_loss_epoch": math.nan}, "g_loss_epoch") is None
+    with pytest.raises(UsageError, match=r"'fid' is not among .*d_loss_epoch, g_loss_epoch"):
+        objective(metrics, "fid")
