@@ -1,11 +1,7 @@
-"""Files that are either the old version or the new one, never half of either.
-
-Every file ganlab writes goes through `write_atomically`: a temporary file next to its target,
-flushed and synced, then renamed over it (or, to never replace anything, hard-linked to a name
-that must not exist yet). Lightning's own checkpoint writer moves a file from the system temp
-folder, a copy when that is another file system, which a kill leaves truncated:
-`AtomicCheckpointIO` writes checkpoints this way instead. A failed write is one line (exit 1).
-"""
+"""Files that are either the old version or the new one, never half of either (docs/
+reliability.md, "Atomic writes"): every file ganlab writes goes through `write_atomically`,
+checkpoints too (`AtomicCheckpointIO`: Lightning's writer copies across file systems, which a
+kill leaves truncated). A failed write is one line (exit 1)."""
 
 import contextlib
 import hashlib

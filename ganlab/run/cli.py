@@ -1,8 +1,5 @@
 """What ganlab's entry points do with errors: one line and an exit code, 2 for usage errors
-and 1 for runtime failures, no traceback unless HYDRA_FULL_ERROR=1. Hydra exits 1 for its own
-usage errors too (an unknown key, a malformed override), raised while composing, before the
-`Composed` callback runs: `run` turns those into 2.
-"""
+and 1 for runtime failures, no traceback unless HYDRA_FULL_ERROR=1 (docs/reliability.md)."""
 
 import os
 import sys
@@ -27,7 +24,8 @@ class Composed(Callback):
 
 
 def run(main: Callable[[], Any]) -> None:
-    """Call a `@hydra.main` function; Hydra's composition errors exit 2 instead of 1."""
+    """Call a `@hydra.main` function; Hydra's own usage errors (an unknown key, a malformed
+    override), raised before the `Composed` callback runs, exit 2 instead of 1."""
     global composed
     composed = False
     try:

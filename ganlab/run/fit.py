@@ -11,10 +11,12 @@ from collections.abc import Sequence
 import lightning as L
 from hydra.utils import instantiate
 from omegaconf import DictConfig
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from ganlab.callbacks.interruption import Interruption, deferred_signals
+from ganlab.errors import UsageError
 from ganlab.run.resume import checkpoint_for
-from ganlab.run.rules import check_config, check_data_fits
+from ganlab.run.rules import check_config
 
 
 @functools.cache
@@ -39,6 +41,19 @@ def build_model(cfg: DictConfig, datamodule: L.LightningDataModule) -> L.Lightni
         class_names=list(datamodule.class_names),
         _recursive_=False,
     )
+
+
+def check_data_fits(datamodule: L.LightningDataModule, model: L.LightningModule) -> None:
+    """Load the data and refuse a batch that cannot train (before Lightning writes the
+    logger's files): fewer images than a batch, or one image through batch norm."""
+    if datamodule.batch_size == 1 and any(isinstance(m, _BatchNorm) for m in model.modules()):
+        raise UsageError(
+            "data.batch_size=1 but the networks use batch norm, which needs 2 or more images "
+            "per batch in training: raise data.batch_size, or choose networks without batch "
+            "norm (model.net.generator.norm=layer, model.net.discriminator.norm=none)"
+        )
+    datamodule.setup("fit")
+    datamodule.check_batch_fits()
 
 
 def train(cfg: DictConfig, extra_callbacks: Sequence[L.Callback] = ()) -> dict[str, float]:

@@ -21,7 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 from ganlab.errors import GanlabError, UsageError, one_line
 from ganlab.run.checkpoint import read_checkpoint
 from ganlab.run.cli import exit_with
-from ganlab.run.record import RECORD_FILE, is_completed, record_problem, write_record
+from ganlab.run.record import COMPLETED, RECORD_FILE, record_problem, status, write_record
 from ganlab.run.resume import CHECKPOINTS, checkpoint_to_resume
 
 MARKER = ".ganlab-run"
@@ -171,7 +171,7 @@ def remove_if_empty(folder: Path) -> None:
 def leftovers(folder: Path, hydra_subdir: str | None, log_name: str) -> list[Path]:
     """What a run that failed before its first checkpoint left, and a new run writes again;
     None of it when the folder holds a checkpoint or a completed record."""
-    if any((folder / CHECKPOINTS).glob("*.ckpt")) or is_completed(folder):
+    if any((folder / CHECKPOINTS).glob("*.ckpt")) or status(folder) == COMPLETED:
         return []
     hydra = [f"{hydra_subdir}/{name}" for name in HYDRA_FILES] if hydra_subdir else []
     globs = [*hydra, log_name, RECORD_FILE, *LOGGER_FILES, f"{CHECKPOINTS}/.*.tmp"]
@@ -220,7 +220,7 @@ def completed_from(folder: Path, checkpoint: dict) -> bool:
     checkpoint carries (`RunSummary`'s state), unless the folder holds a completed one."""
     states = checkpoint.get("callbacks") or {}
     saved = [s["record"] for k, s in states.items() if "RunSummary" in k and "record" in s]
-    if is_completed(folder) or not saved or record_problem(saved[0]) is not None:
+    if status(folder) == COMPLETED or not saved or record_problem(saved[0]) is not None:
         return False
     write_record(folder, **saved[0])
     return True

@@ -71,13 +71,6 @@ def read_record(run_dir: str | Path) -> dict[str, Any] | None:
     return record
 
 
-def is_completed(run_dir: str | Path) -> bool:
-    try:
-        return (read_record(run_dir) or {}).get("status") == COMPLETED
-    except UnreadableRecord:
-        return False
-
-
 def record_problem(record: Any) -> str | None:
     """What makes a parsed `metrics.json` not a run record, or None."""
     if not isinstance(record, dict):
@@ -167,6 +160,7 @@ def in_sweep() -> bool:
 
 
 def status(run_dir: Path | str) -> str:
+    """The record's status, "missing" or "unreadable"."""
     try:
         return (read_record(run_dir) or {"status": "missing"})["status"]
     except UnreadableRecord:

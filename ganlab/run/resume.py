@@ -1,11 +1,7 @@
-"""Which checkpoint a run continues (`ckpt_path=PATH` or `resume=true`), and whether it fits.
-
-A resumed run continues the run it comes from, so its model settings must be the checkpoint's
-(Lightning would load the old optimizer state over new settings without a word), and so must
-its data settings, except where the data is read from and how it is loaded: another batch size
-or split would train each later step on other images. Each mismatch is one line. `resume=true`
-on a folder without a checkpoint starts a fresh run there (a scheduler's first start).
-"""
+"""Which checkpoint a run continues (`ckpt_path=PATH` or `resume=true`), and whether it fits:
+its model and data settings must be the checkpoint's (Lightning would load the old optimizer
+state over new settings without a word; another batch size or split trains later steps on
+other images), except where the data is read from and how fast a step runs."""
 
 import sys
 from pathlib import Path

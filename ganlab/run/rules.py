@@ -14,10 +14,7 @@ from typing import Any
 import torch
 from hydra.errors import InstantiationException
 from lightning.fabric.utilities.exceptions import MisconfigurationException
-from lightning.pytorch import LightningDataModule
 from omegaconf import DictConfig, ListConfig, OmegaConf
-from torch.nn import Module
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from ganlab.errors import UsageError, one_line
 from ganlab.options import ABSENT, Declared, Rule, at_least, check_rules, is_int
@@ -153,19 +150,6 @@ def check_average_precision(cfg: DictConfig) -> None:
             f"{1 - decay:.4g} share; use trainer.precision=bf16-mixed (32-bit weights) or a "
             f"decay below {1 - eps:.4f}"
         )
-
-
-def check_data_fits(datamodule: LightningDataModule, model: Module) -> None:
-    """Load the data and refuse a batch that cannot train (before Lightning writes the
-    logger's files): fewer images than a batch, or one image through batch norm."""
-    if datamodule.batch_size == 1 and any(isinstance(m, _BatchNorm) for m in model.modules()):
-        raise UsageError(
-            "data.batch_size=1 but the networks use batch norm, which needs 2 or more images "
-            "per batch in training: raise data.batch_size, or choose networks without batch "
-            "norm (model.net.generator.norm=layer, model.net.discriminator.norm=none)"
-        )
-    datamodule.setup("fit")
-    datamodule.check_batch_fits()
 
 
 def usage_error_of(error: BaseException) -> UsageError | None:
