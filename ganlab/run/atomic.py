@@ -29,10 +29,6 @@ class WriteError(GanlabError):
     """A file could not be written (disk full, read-only folder, quota); the old one is kept."""
 
 
-class CheckpointWriteError(WriteError):
-    """A checkpoint could not be written; the old one is kept."""
-
-
 class Taken(GanlabError):
     """The output appeared while ganlab was writing it: another command writes there too."""
 
@@ -80,8 +76,7 @@ def write_atomically(
             reason = failure.strerror or str(failure)
         else:
             reason = f"the disk is full or the file could not be written: {one_line(failure)}"
-        kind = CheckpointWriteError if what == "checkpoint" else WriteError
-        raise kind(
+        raise WriteError(
             f"cannot write {what} {path} ({reason}); any previous {what} there is unchanged: {then}"
         ) from error
     finally:

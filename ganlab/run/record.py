@@ -1,12 +1,7 @@
-"""`metrics.json`: how one run (a single run or one job of a sweep) ended.
-
-    {"status": "completed" | "failed" | "interrupted", "error": null | "one line",
-     "metrics": {"g_loss_epoch": 1.2, ...}, "global_step": 200, "epochs": 2,
-     "wall_time_s": 61.3, "diagnosis": {...}}
-
-Written by `ganlab.callbacks.RunSummary`, `ganlab.callbacks.Interruption` and, for a failed
-sweep job, the training entry point (the sweep goes on); read by `ganlab.report`. A sweep in
-which no job completed exits 1 (`SweepOutcome`).
+"""`metrics.json`: how one run (a single run or one job of a sweep) ended; its fields are in
+docs/sweeps.md. Written by `ganlab.callbacks.RunSummary`, `ganlab.callbacks.Interruption` and,
+for a failed sweep job, the training entry point (the sweep goes on); read by `ganlab.report`.
+A sweep in which no job completed exits 1 (`SweepOutcome`).
 """
 
 import json

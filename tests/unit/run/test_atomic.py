@@ -15,7 +15,7 @@ from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 
 from ganlab.run import atomic as checkpoint_io
-from ganlab.run.atomic import AtomicCheckpointIO, CheckpointWriteError, Taken, write_atomically
+from ganlab.run.atomic import AtomicCheckpointIO, Taken, WriteError, write_atomically
 from ganlab.run.config import CONF_DIR
 from tests.helpers import REPO
 
@@ -79,13 +79,13 @@ def test_a_failed_save_keeps_the_old_checkpoint(tmp_path, monkeypatch, error):
     before = path.read_bytes()
     monkeypatch.setattr(checkpoint_io.torch, "save", DiskFull(error))
 
-    expected = CheckpointWriteError if isinstance(error, OSError) else KeyboardInterrupt
+    expected = WriteError if isinstance(error, OSError) else KeyboardInterrupt
     with pytest.raises(expected) as raised:
         AtomicCheckpointIO().save_checkpoint({"step": 2}, path)
 
     assert path.read_bytes() == before
     assert not temp_files(path)
-    if expected is CheckpointWriteError:
+    if expected is WriteError:
         assert f"cannot write checkpoint {path} (No space left on device)" in str(raised.value)
         assert raised.value.exit_code == 1
 

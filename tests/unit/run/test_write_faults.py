@@ -18,7 +18,6 @@ from ganlab.reporting.table import write_csv
 from ganlab.run import atomic
 from ganlab.run.atomic import (
     AtomicCheckpointIO,
-    CheckpointWriteError,
     WriteError,
     write_atomically,
     write_text_atomically,
@@ -122,7 +121,7 @@ def test_torch_saving_to_a_full_disk_raises_runtime_error_which_is_a_write_failu
     AtomicCheckpointIO().save_checkpoint({"step": 1}, path)
     before = path.read_bytes()
     monkeypatch.setattr(atomic.torch, "save", failing_save)
-    with pytest.raises(CheckpointWriteError, match=r"cannot write checkpoint .*unexpected pos"):
+    with pytest.raises(WriteError, match=r"cannot write checkpoint .*unexpected pos"):
         AtomicCheckpointIO().save_checkpoint({"step": 2}, path)
     assert path.read_bytes() == before
 
