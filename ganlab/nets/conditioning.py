@@ -115,6 +115,20 @@ def auxiliary_head(wanted: bool, num_classes: int, features: int) -> nn.Linear |
     return nn.Linear(features, num_classes) if wanted and num_classes else None
 
 
+def conditioned_outputs(
+    discriminator: nn.Module,
+    logits: torch.Tensor,
+    features: torch.Tensor,
+    labels: torch.Tensor | None,
+    classes: bool,
+) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+    """Every family's tail: the projection's term added to `logits` (when built) and, with
+    `classes`, the auxiliary head's class logits on the same `features` beside them."""
+    if discriminator.projection is not None:
+        logits = discriminator.projection(logits, features, labels)
+    return (logits, discriminator.auxiliary_classifier(features.flatten(1))) if classes else logits
+
+
 class ClassBatchNorm(nn.Module):
     """Batch norm without its own affine, then the gain and bias of each sample's class. Plain
     parameters, not nn.Embedding: the init transforms leave the gains at 1 and biases at 0."""

@@ -28,6 +28,7 @@ from ganlab.nets.conditioning import (
     LabelPlanes,
     LabelVector,
     auxiliary_head,
+    conditioned_outputs,
     generator_norms,
     label_input,
     projection,
@@ -187,6 +188,4 @@ class Discriminator(nn.Module):
             return self.net(x).squeeze(1)
         features = self.net[:-2](x)  # before the last convolution
         logits = self.net[-2:](features).squeeze(1)
-        if self.projection is not None:
-            logits = self.projection(logits, features, labels)
-        return (logits, self.auxiliary_classifier(features.flatten(1))) if classes else logits
+        return conditioned_outputs(self, logits, features, labels, classes)

@@ -23,6 +23,7 @@ from ganlab.nets.conditioning import (
     LabelledSequential,
     LabelVector,
     auxiliary_head,
+    conditioned_outputs,
     generator_norms,
     label_input,
     projection,
@@ -156,6 +157,4 @@ class Discriminator(nn.Module):
         """The logits; with `classes`, also the auxiliary classifier's class logits."""
         features = self.body(with_labels(x.flatten(1), labels, self.labels, self.num_classes))
         logits = self.classify(features).squeeze(1)
-        if self.projection is not None:
-            logits = self.projection(logits, features, labels)
-        return (logits, self.auxiliary_classifier(features)) if classes else logits
+        return conditioned_outputs(self, logits, features, labels, classes)

@@ -25,6 +25,7 @@ from ganlab.nets.conditioning import (
     LabelPlanes,
     LabelVector,
     auxiliary_head,
+    conditioned_outputs,
     generator_norms,
     label_input,
     projection,
@@ -162,6 +163,4 @@ class Discriminator(nn.Module):
         """The logits; with `classes`, also the auxiliary classifier's class logits."""
         features = self.features(with_labels(x, labels, self.labels, self.num_classes))
         logits = self.classify(features).squeeze(1)
-        if self.projection is not None:
-            logits = self.projection(logits, features, labels)
-        return (logits, self.auxiliary_classifier(features)) if classes else logits
+        return conditioned_outputs(self, logits, features, labels, classes)
