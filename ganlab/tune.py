@@ -81,8 +81,7 @@ def locked(folder: Path) -> Path:
     except UsageError:
         raise UsageError(
             f"another tuner works in {folder} ({LOCK_FILE}): wait for it to end, or give "
-            f"this study another study_name=; if no tuner is alive there, delete "
-            f"{folder / LOCK_FILE}"
+            f"this study another study_name="
         ) from None
 
 

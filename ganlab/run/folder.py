@@ -6,11 +6,11 @@ fails closed; `undo_run_folder` puts Hydra's files back when the task stops on a
 
 import atexit
 import contextlib
-import json
+import fcntl
 import os
 import socket
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,75 +34,44 @@ LOGGER_FILES = [
 ]
 
 
-@dataclass(frozen=True)
-class Owner:
-    pid: int
-    host: str
-    slurm_job: str | None = None
-
-
-def lock_owner() -> Owner:
-    return Owner(os.getpid(), socket.gethostname(), os.environ.get("SLURM_JOB_ID"))
-
-
-def read_owner(lock: Path) -> Owner | None:
-    try:
-        fields = json.loads(lock.read_text())
-        return Owner(int(fields["pid"]), str(fields["host"]), fields.get("slurm_job"))
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def is_stale(owner: Owner | None) -> bool:
-    now = lock_owner()
-    if owner is None or owner.host != now.host:
-        return owner is None or (now.slurm_job is not None and owner.slurm_job == now.slurm_job)
-    try:
-        os.kill(owner.pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        pass  # another user's live process
-    return owner.pid == now.pid
+held_locks: dict[Path, int] = {}
+"""The lock files this process holds, each with its open descriptor (the lock lives on it)."""
 
 
 def acquire_lock(folder: Path) -> Path:
-    """Lock `folder` (created if need be) for this process; the lock's path."""
+    """Lock `folder` (created if need be) for this process; the lock's path. The lock is the
+    operating system's (`flock`): it ends with the process, however that ends, so a lock file
+    left by a killed run is no lock."""
     folder.mkdir(parents=True, exist_ok=True)
-    lock, owner = folder / LOCK_FILE, lock_owner()
-    temp = lock.with_name(f"{LOCK_FILE}.{owner.pid}.tmp")
-    temp.write_text(json.dumps(asdict(owner)) + "\n")
-    try:
-        for _ in range(3):
-            with contextlib.suppress(FileExistsError):
-                os.link(temp, lock)
-                atexit.register(release_lock, lock)
-                return lock
-            seen = read_owner(lock)
-            if not is_stale(seen):
-                break
-            aside = lock.with_name(f"{LOCK_FILE}.stale.{owner.pid}")
-            with contextlib.suppress(FileNotFoundError):
-                os.rename(lock, aside)  # another process may have replaced it: put theirs back
-                if read_owner(aside) != seen:
-                    with contextlib.suppress(FileExistsError):
-                        os.link(aside, lock)
-                aside.unlink()
-    finally:
-        temp.unlink(missing_ok=True)
-    seen = read_owner(lock)
-    holder = f"process {seen.pid} on {seen.host}" if seen else "another run"
-    raise UsageError(
-        f"the run folder {folder} is in use by {holder} ({LOCK_FILE}): wait for that run to "
-        f"end, or choose another folder with hydra.run.dir=PATH; if no such run is alive, "
-        f"delete {lock}"
-    )
+    lock = folder / LOCK_FILE
+    while True:
+        descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            holder = lock.read_text().strip() if lock.is_file() else ""
+            raise UsageError(
+                f"the run folder {folder} is in use by {holder or 'another run'} ({LOCK_FILE}): "
+                f"wait for that run to end, or choose another folder with hydra.run.dir=PATH"
+            ) from None
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(lock).st_ino == os.fstat(descriptor).st_ino:
+                break  # else the holder removed the file meanwhile: lock the new one
+        os.close(descriptor)
+    os.ftruncate(descriptor, 0)
+    os.write(descriptor, f"process {os.getpid()} on {socket.gethostname()}\n".encode())
+    held_locks[lock] = descriptor
+    atexit.register(release_lock, lock)
+    return lock
 
 
 def release_lock(lock: Path) -> None:
     """Remove the lock if this process holds it."""
-    if read_owner(lock) == lock_owner():
+    descriptor = held_locks.pop(lock, None)
+    if descriptor is not None:
         lock.unlink(missing_ok=True)
+        os.close(descriptor)
 
 
 class AlreadyFinished(GanlabError):

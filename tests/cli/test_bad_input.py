@@ -8,9 +8,7 @@ repeats one in a fresh interpreter, as a user runs it.
 """
 
 import hashlib
-import json
 import os
-import socket
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +24,7 @@ from omegaconf import OmegaConf
 from ganlab.errors import UsageError
 from ganlab.run import cli
 from ganlab.run.config import CONF_DIR
-from ganlab.run.folder import LOCK_FILE, MARKER
+from ganlab.run.folder import MARKER, acquire_lock
 from ganlab.run.rules import check_accelerator, check_config
 from ganlab.train import main
 from tests.helpers import TINY, run_cli, write_idx, write_mnist
@@ -121,11 +119,10 @@ def periodic_only(paths: Paths) -> Path:
     return run_dir
 
 
-def locked_by_init(paths: Paths) -> Path:
-    """A run folder locked by a live process of this host (pid 1 is always alive)."""
+def locked(paths: Paths) -> Path:
+    """A run folder whose lock this (live) test process holds until it ends."""
     run_dir = paths.tmp / "locked"
-    run_dir.mkdir()
-    (run_dir / LOCK_FILE).write_text(json.dumps({"pid": 1, "host": socket.gethostname()}))
+    acquire_lock(run_dir)
     return run_dir
 
 
@@ -280,8 +277,8 @@ ROWS = [
     Row(
         "folder_in_use",
         lambda p: [],
-        "is in use by process 1 on",
-        run_dir=lambda p: locked_by_init(p),
+        "is in use by process ",
+        run_dir=locked,
     ),
     Row(
         "max_unsaved_steps",

@@ -1,20 +1,19 @@
 """Run folders after a failure or alongside another run: a run that failed before its first
 checkpoint is rerun (or resumed from nothing) in its own folder, its leftovers replaced and
-nothing else touched; a live run's lock refuses a second run, a dead run's lock does not; a
+nothing else touched; a live run's lock refuses a second run, a killed run's does not; a
 sweep does not train over the run folders of an earlier sweep in its folder."""
 
 import json
 import os
 import shutil
 import socket
-import subprocess
 from pathlib import Path
 
 import pytest
 import torch
 
 from ganlab.run import folder as folder_module
-from ganlab.run.folder import LOCK_FILE, MARKER, check_sweep_folder
+from ganlab.run.folder import LOCK_FILE, MARKER, acquire_lock, check_sweep_folder, release_lock
 from tests.helpers import TINY
 from tests.helpers.inprocess import SMALL, train_in_process
 
@@ -71,34 +70,24 @@ def test_resume_without_any_checkpoint_starts_fresh_with_a_note(mnist_root, tmp_
     assert (run_dir / "checkpoints" / "last.ckpt").is_file()
 
 
-def dead_pid() -> int:
-    child = subprocess.Popen(["true"])
-    child.wait()
-    return child.pid
-
-
-def write_lock(run_dir: Path, pid: int, host: str | None = None) -> Path:
-    run_dir.mkdir(parents=True, exist_ok=True)
-    lock = run_dir / LOCK_FILE
-    lock.write_text(json.dumps({"pid": pid, "host": host or socket.gethostname()}))
-    return lock
-
-
 def test_a_live_runs_lock_refuses_a_second_run_and_changes_nothing(mnist_root, tmp_path, capsys):
     run_dir = tmp_path / "run"
-    for owner, host in ((os.getppid(), None), (dead_pid(), "another-host")):
-        lock = write_lock(run_dir, owner, host)
-        before = lock.read_bytes()
+    lock = acquire_lock(run_dir)  # held here, as a live run holds it
+    before = lock.read_bytes()
+    try:
         second = train_in_process(*args(mnist_root, run_dir), capsys=capsys)
-        assert second.returncode == 2
-        assert f"is in use by process {owner} on {host or socket.gethostname()}" in second.stderr
-        assert second.stderr.count("\n") == 1 and os.listdir(run_dir) == [LOCK_FILE]
-        assert lock.read_bytes() == before
+        assert os.listdir(run_dir) == [LOCK_FILE] and lock.read_bytes() == before
+    finally:
+        release_lock(lock)
+    assert second.returncode == 2
+    assert f"is in use by process {os.getpid()} on {socket.gethostname()}" in second.stderr
+    assert second.stderr.count("\n") == 1
 
 
-def test_a_dead_runs_lock_is_taken_over_and_released_at_the_end(mnist_root, tmp_path):
+def test_a_killed_runs_lock_file_is_taken_over_and_released_at_the_end(mnist_root, tmp_path):
     run_dir = tmp_path / "run"
-    write_lock(run_dir, dead_pid())
+    run_dir.mkdir()
+    (run_dir / LOCK_FILE).write_text("process 1 on elsewhere\n")  # no process holds it
     assert train_in_process(*args(mnist_root, run_dir)).returncode == 0
     assert (run_dir / "checkpoints" / "last.ckpt").is_file()
     assert not (run_dir / LOCK_FILE).exists()
