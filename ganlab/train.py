@@ -13,7 +13,7 @@ from ganlab.errors import UsageError, user_error_of
 from ganlab.run import cli
 from ganlab.run.config import CONF_DIR
 from ganlab.run.fit import train
-from ganlab.run.folder import undo_run_folder
+from ganlab.run.folder import release_run_lock, undo_run_folder
 from ganlab.run.record import in_sweep, objective, record_failed_job
 from ganlab.run.rules import usage_error_of
 
@@ -35,6 +35,8 @@ def main(cfg: DictConfig) -> float | None:
         if isinstance(user_error, UsageError):
             undo_run_folder()
         cli.exit_with(user_error)
+    finally:
+        release_run_lock()
 
 
 def entry() -> None:

@@ -257,10 +257,6 @@ class RunFolderGuard(Callback):
         saved |= {path: path.read_bytes() if path.is_file() else None for path in files}
         before_this_run = Before(folder, existed, saved)
 
-    def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
-        if before_this_run is not None:
-            release_lock(before_this_run.folder / LOCK_FILE)
-
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         if is_secondary_rank():
             return
@@ -284,6 +280,12 @@ def check_sweep_folder(folder: Path, resume: bool, hydra_subdir: str | None = ".
             f"with resume=true hydra.sweep.dir={folder}, or choose another hydra.sweep.dir "
             f"(leave it unset for a fresh timestamped one)"
         )
+
+
+def release_run_lock() -> None:
+    """The training task ended, however it ended (an in-process caller goes on)."""
+    if before_this_run is not None:
+        release_lock(before_this_run.folder / LOCK_FILE)
 
 
 def undo_run_folder() -> None:
