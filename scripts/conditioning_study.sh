@@ -30,10 +30,13 @@ overrides() {
     case $1 in
         concat) echo "" ;;
         projection) echo "model.net.discriminator.conditioning=projection" ;;
+        # as the projection discriminator is usually trained: spectral norm and the hinge loss
+        projection_sn) echo "model.net.discriminator.conditioning=projection +recipe=hinge_sn" ;;
         batch_norm) echo "model.net.generator.conditioning=batch_norm" ;;
         aux) echo "model.auxiliary_classifier_weight=1" ;;
         none) echo "model.net.discriminator.conditioning=none" ;;
-        *) echo "unknown method '$1': choose from concat projection batch_norm aux none" >&2; exit 2 ;;
+        *) echo "unknown method '$1': choose from concat projection projection_sn batch_norm aux none" >&2
+            exit 2 ;;
     esac
 }
 
