@@ -18,7 +18,7 @@ MODEL=${MODEL:-cdcgan}
 N=${N:-2000}
 STEPS=${STEPS:-2000}
 SEEDS=${SEEDS:-1 2 3}
-METHODS=${METHODS:-concat projection aux batch_norm none}
+METHODS=${METHODS:-concat projection aux batch_norm none projection_sn concat_sn}
 SHARD=${SHARD:-0/1}
 read -r -a EXTRA <<< "${EXTRA:-}"
 
@@ -32,11 +32,12 @@ overrides() {
         projection) echo "model.net.discriminator.conditioning=projection" ;;
         # as the projection discriminator is usually trained: spectral norm and the hinge loss
         projection_sn) echo "model.net.discriminator.conditioning=projection +recipe=hinge_sn" ;;
+        # its control: concat with spectral norm and the hinge loss
+        concat_sn) echo "+recipe=hinge_sn" ;;
         batch_norm) echo "model.net.generator.conditioning=batch_norm" ;;
         aux) echo "model.auxiliary_classifier_weight=1" ;;
         none) echo "model.net.discriminator.conditioning=none" ;;
-        *) echo "unknown method '$1': choose from concat projection projection_sn batch_norm aux none" >&2
-            exit 2 ;;
+        *) echo "unknown method '$1' (see overrides in $0)" >&2 && exit 2 ;;
     esac
 }
 
