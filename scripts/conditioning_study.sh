@@ -41,6 +41,8 @@ overrides() {
     esac
 }
 
+for method in $METHODS; do overrides "$method" > /dev/null; done  # an unknown one stops here
+
 jobs() {
     for seed in $SEEDS; do for method in $METHODS; do echo "$method $seed"; done; done
 }
