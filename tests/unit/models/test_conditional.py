@@ -104,18 +104,21 @@ def test_conditional_preset_on_unlabelled_data_is_a_usage_error(preset):
 
 CONDITIONING = {
     "projection": "model.net.discriminator.conditioning=projection",
+    "d_concat": "model.net.discriminator.conditioning=concat",
     "batch_norm": "model.net.generator.conditioning=batch_norm",
     "d_none": "model.net.discriminator.conditioning=none",
     "g_none": "model.net.generator.conditioning=none",
     "auxiliary": "model.auxiliary_classifier_weight=1",
 }
 """The issue's conditioning options, each trained by the conditional presets from the CLI."""
+CONCAT_OR_NONE = ("d_concat", "d_none")
 
 
 @pytest.mark.parametrize(
     ("preset", "option"),
     [
-        *(("cdcgan", option) for option in ("projection", "batch_norm", "d_none", "auxiliary")),
+        # model=cdcgan's discriminator projects by default
+        *(("cdcgan", option) for option in ("d_concat", "batch_norm", "d_none", "auxiliary")),
         *(("cwgan_gp", option) for option in ("projection", "batch_norm", "d_none", "auxiliary")),
         ("cgan", "projection"),
         ("cgan", "g_none"),
@@ -138,7 +141,8 @@ def test_each_conditioning_trains_from_the_cli_config(mnist_root, tmp_path, pres
     assert math.isfinite(metrics["g_loss_step"])
     state = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
     names = " ".join(state)
-    assert ("discriminator.projection.embedding" in names) == (option == "projection")
+    projects = option == "projection" or (preset == "cdcgan" and option not in CONCAT_OR_NONE)
+    assert ("discriminator.projection.embedding" in names) == projects
     assert (".gain" in names) == (option == "batch_norm")
     assert ("discriminator.auxiliary_classifier" in names) == (option == "auxiliary")
     critic = "c" if preset == "cwgan_gp" else "d"
