@@ -63,6 +63,7 @@ def test_label_mode_embedding_reaches_both_networks(preset, size):
         f"model={preset}",
         "model.net.generator.label_mode=embedding",
         "model.net.discriminator.label_mode=embedding",
+        "model.net.discriminator.conditioning=concat",  # a projection embeds the label itself
     )
     module = build(cfg, (1, size, size), num_classes=10)
     for network in (module.generator, module.discriminator):
@@ -78,3 +79,6 @@ def test_rdfia_experiments_are_the_study_baseline(experiment):
     assert (cfg.model.latent_dim, cfg.model.optim.lr, cfg.model.optim.beta1) == (100, 2e-4, 0.5)
     assert cfg.data._target_ == "ganlab.data.mnist.MNISTDataModule"
     assert cfg.data.batch_size == 128
+    # the sources concatenate the label (model=cdcgan's discriminator projects it)
+    assert cfg.model.net.discriminator.conditioning == "concat"
+    assert (cfg.model.loss, cfg.model.net.discriminator.spectral_norm) == ("ns", False)
