@@ -25,18 +25,21 @@ read -r -a EXTRA <<< "${EXTRA:-}"
 # shellcheck source=scripts/run_helpers.sh
 source "$(dirname "$0")/run_helpers.sh"
 
-# the overrides that choose a method (concat: the preset as it is)
+# the overrides that choose a method, each on the sources' cDCGAN (concatenated labels, the
+# non-saturating loss, no spectral norm), which model=cdcgan was before this study
+SOURCES="model.loss=ns model.net.discriminator.spectral_norm=false"
+# as the projection discriminator is usually trained: the hinge loss and spectral norm
+HINGE_SN="model.loss=hinge model.net.discriminator.spectral_norm=true"
+D=model.net.discriminator.conditioning
 overrides() {
     case $1 in
-        concat) echo "" ;;
-        projection) echo "model.net.discriminator.conditioning=projection" ;;
-        # as the projection discriminator is usually trained: spectral norm and the hinge loss
-        projection_sn) echo "model.net.discriminator.conditioning=projection +recipe=hinge_sn" ;;
-        # its control: concat with spectral norm and the hinge loss
-        concat_sn) echo "+recipe=hinge_sn" ;;
-        batch_norm) echo "model.net.generator.conditioning=batch_norm" ;;
-        aux) echo "model.auxiliary_classifier_weight=1" ;;
-        none) echo "model.net.discriminator.conditioning=none" ;;
+        concat) echo "$SOURCES $D=concat" ;;
+        projection) echo "$SOURCES $D=projection" ;;
+        projection_sn) echo "$HINGE_SN $D=projection" ;;  # model=cdcgan since this study
+        concat_sn) echo "$HINGE_SN $D=concat" ;;  # projection_sn's control
+        batch_norm) echo "$SOURCES $D=concat model.net.generator.conditioning=batch_norm" ;;
+        aux) echo "$SOURCES $D=concat model.auxiliary_classifier_weight=1" ;;
+        none) echo "$SOURCES $D=none" ;;
         *) echo "unknown method '$1' (see overrides in $0)" >&2 && exit 2 ;;
     esac
 }
