@@ -50,7 +50,9 @@ def acquire_lock(folder: Path) -> Path:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(descriptor)
-            holder = lock.read_text().strip() if lock.is_file() else ""
+            holder = ""  # the holder's "process PID on HOST": one line at most, whatever it holds
+            with contextlib.suppress(OSError):
+                holder = lock.read_text(errors="replace").strip()[:120].split("\n")[0]
             raise UsageError(
                 f"the run folder {folder} is in use by {holder or 'another run'} ({LOCK_FILE}): "
                 f"wait for that run to end, or choose another folder with hydra.run.dir=PATH"
