@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
-# The conditioning study of docs/results.md#conditioning-methods, on the CPU: model=cdcgan
-# (or MODEL) with each conditioning method of METHODS for STEPS generator updates on batches
-# of 64, over SEEDS, each run scored by `python -m ganlab.evaluate` (label accuracy by
+# The conditioning study of docs/results.md#conditioning-methods, on the CPU: the sources'
+# cDCGAN (model=cdcgan_concat, or MODEL) with each conditioning method of METHODS for STEPS
+# generator updates on batches of 64, over SEEDS, each run scored by `python -m ganlab.evaluate` (label accuracy by
 # ganlab's MNIST classifier, domain FID, class entropy; N samples against N test images), then
 # one table (ganlab.report):
 #   DATA=../shared/data scripts/conditioning_study.sh
 # Two shards share the machine's cores: SHARD=0/2 and SHARD=1/2 run every other job.
 # Settings (environment): PY (python), DATA (holds MNIST/raw), OUT (default
-# outputs/conditioning), MODEL (cdcgan), N (2000), STEPS (2000), SEEDS ("1 2 3"), METHODS
+# outputs/conditioning), MODEL (cdcgan_concat), N (2000), STEPS (2000), SEEDS ("1 2 3"), METHODS
 # (names below), SHARD (i/n, default 0/1), EXTRA (more train overrides), DRY_RUN=1 (print only).
 set -euo pipefail
 
 PY=${PY:-python}
 DATA=${DATA:-${GANLAB_DATA:-data}}
 OUT=${OUT:-outputs/conditioning}
-MODEL=${MODEL:-cdcgan}
+MODEL=${MODEL:-cdcgan_concat}
 N=${N:-2000}
 STEPS=${STEPS:-2000}
 SEEDS=${SEEDS:-1 2 3}
@@ -25,21 +25,19 @@ read -r -a EXTRA <<< "${EXTRA:-}"
 # shellcheck source=scripts/run_helpers.sh
 source "$(dirname "$0")/run_helpers.sh"
 
-# the overrides that choose a method, each on the sources' cDCGAN (concatenated labels, the
-# non-saturating loss, no spectral norm), which model=cdcgan was before this study
-SOURCES="model.loss=ns model.net.discriminator.spectral_norm=false"
+# the overrides that choose a method, each on MODEL
 # as the projection discriminator is usually trained: the hinge loss and spectral norm
 HINGE_SN="model.loss=hinge model.net.discriminator.spectral_norm=true"
 D=model.net.discriminator.conditioning
 overrides() {
     case $1 in
-        concat) echo "$SOURCES $D=concat" ;;
-        projection) echo "$SOURCES $D=projection" ;;
+        concat) echo "" ;;
+        projection) echo "$D=projection" ;;
         projection_sn) echo "$HINGE_SN $D=projection" ;;  # model=cdcgan since this study
-        concat_sn) echo "$HINGE_SN $D=concat" ;;  # projection_sn's control
-        batch_norm) echo "$SOURCES $D=concat model.net.generator.conditioning=batch_norm" ;;
-        aux) echo "$SOURCES $D=concat model.auxiliary_classifier_weight=1" ;;
-        none) echo "$SOURCES $D=none" ;;
+        concat_sn) echo "$HINGE_SN" ;;  # projection_sn's control
+        batch_norm) echo "model.net.generator.conditioning=batch_norm" ;;
+        aux) echo "model.auxiliary_classifier_weight=1" ;;
+        none) echo "$D=none" ;;
         *) echo "unknown method '$1' (see overrides in $0)" >&2 && exit 2 ;;
     esac
 }
