@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The conditioning study of docs/results.md#conditioning-methods, on the CPU: the sources'
 # cDCGAN (model=cdcgan_concat, or MODEL) with each conditioning method of METHODS for STEPS
-# generator updates on batches of 64, over SEEDS, each run scored by `python -m ganlab.evaluate` (label accuracy by
-# ganlab's MNIST classifier, domain FID, class entropy; N samples against N test images), then
-# one table (ganlab.report):
+# generator updates on batches of 64, over SEEDS, each run scored by `python -m
+# ganlab.evaluate` (label accuracy by ganlab's MNIST classifier, domain FID, class entropy; N
+# samples against N test images), then one table (ganlab.report):
 #   DATA=../shared/data scripts/conditioning_study.sh
 # Two shards share the machine's cores: SHARD=0/2 and SHARD=1/2 run every other job.
 # Settings (environment): PY (python), DATA (holds MNIST/raw), OUT (default
-# outputs/conditioning), MODEL (cdcgan_concat), N (2000), STEPS (2000), SEEDS ("1 2 3"), METHODS
-# (names below), SHARD (i/n, default 0/1), EXTRA (more train overrides), DRY_RUN=1 (print only).
+# outputs/conditioning), MODEL (cdcgan_concat), N (2000), STEPS (2000), SEEDS ("1 2 3"),
+# METHODS (names below), SHARD (i/n, default 0/1), EXTRA (more train overrides), DRY_RUN=1
+# (print only).
 set -euo pipefail
 
 PY=${PY:-python}
