@@ -44,14 +44,14 @@ from ganlab.models.gan import GAN
 from ganlab.run import cli
 from ganlab.run.atomic import write_text_atomically
 from ganlab.run.checkpoint import (
-    checkpoint_option,
     module_from_checkpoint,
     read_checkpoint,
     resolve,
 )
 from ganlab.run.cli import run_reporting_errors
 from ganlab.run.config import CONF_DIR
-from ganlab.run.paths import evaluation_folder, overwrite_option, run_folder, sample_option
+from ganlab.run.paths import overwrite_option, run_folder, sample_option, writable_folder
+from ganlab.run.record import RECORD_FILE
 from ganlab.run.rules import check_seed
 from ganlab.sampling.files import load_npz, save_grid
 from ganlab.sampling.latents import balanced_labels, latent_vectors
@@ -191,9 +191,36 @@ def print_protocol(protocol: dict[str, Any]) -> None:
         print(f"  {table}: " + ", ".join(f"{name} {value}" for name, value in scores.items()))
 
 
+EVALUATION_FILES = (RECORD_FILE, "samples.png", "nearest_neighbours.png")
+
+
+def evaluation_folder(folder: str | Path, overwrite: bool) -> Path:
+    """A folder `ganlab.evaluate` may write into, checked before anything is computed: never
+    a training run's (its metrics.json is the run's record), one holding an evaluation only
+    with `overwrite`."""
+    folder = Path(folder)
+    try:
+        record = json.loads((folder / RECORD_FILE).read_bytes())
+    except (OSError, ValueError):
+        record = None
+    if (folder / ".hydra").is_dir() or (isinstance(record, dict) and "status" in record):
+        raise UsageError(
+            f"out={folder} is a training run folder: its {RECORD_FILE} is the run's record, "
+            "which ganlab.evaluate never replaces; leave out= unset (the default is "
+            f"{folder}/evaluation/<checkpoint name>/) or choose another out="
+        )
+    taken = [name for name in EVALUATION_FILES if (folder / name).exists()]
+    if taken and not overwrite:
+        raise UsageError(
+            f"out={folder} already holds {', '.join(taken)}: choose another out=, or replace "
+            "them with overwrite=true"
+        )
+    return writable_folder(folder)
+
+
 def evaluate(cfg: DictConfig) -> dict[str, Any]:
     started = time.perf_counter()
-    ckpt = checkpoint_option(cfg)
+    ckpt = None if cfg.ckpt_path is None else str(cfg.ckpt_path)
     device = resolve_device(cfg.device)
     requested_real_n = cfg.real_n
     cfg.n = protocol_count(cfg.n, cfg.protocol, device)

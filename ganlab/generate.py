@@ -22,7 +22,7 @@ from ganlab.errors import UsageError
 from ganlab.metrics.protocol import weights_kind
 from ganlab.models.gan import GAN
 from ganlab.run import cli
-from ganlab.run.checkpoint import checkpoint_option, load_module
+from ganlab.run.checkpoint import load_module
 from ganlab.run.cli import run_reporting_errors
 from ganlab.run.config import CONF_DIR
 from ganlab.run.paths import overwrite_option, run_folder, sample_option, writable_file
@@ -109,7 +109,7 @@ def default_out(cfg: DictConfig, ckpt: str) -> Path:
 
 
 def generate(cfg: DictConfig) -> dict[str, Path]:
-    ckpt = checkpoint_option(cfg)
+    ckpt = None if cfg.ckpt_path is None else str(cfg.ckpt_path)
     if not ckpt:
         raise UsageError(
             "ckpt_path= is required: python -m ganlab.generate ckpt_path=PATH/last.ckpt"

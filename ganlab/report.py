@@ -11,7 +11,11 @@ other runs are still reported.
 """
 
 import argparse
+import contextlib
+import hashlib
+import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from ganlab.errors import UsageError
@@ -27,7 +31,7 @@ from ganlab.reporting.runs import (
 )
 from ganlab.reporting.seeds import SEED, markdown_seed_table, seed_groups, seed_rows
 from ganlab.reporting.table import markdown_table, metric_names, table_rows, write_csv
-from ganlab.run.atomic import check_replaceable, record_written, write_text_atomically
+from ganlab.run.atomic import write_text_atomically
 from ganlab.run.cli import run_reporting_errors
 from ganlab.run.record import COMPLETED
 
@@ -40,6 +44,38 @@ OUTPUTS = (
     "report_samples.png",
 )
 """What a report writes; it replaces only its own earlier ones."""
+WRITTEN = ".ganlab-written.json"
+"""The SHA-256 of each file a report wrote in the folder."""
+
+
+def digests(folder: Path, names: Iterable[str]) -> dict[str, str]:
+    files = [folder / name for name in names if (folder / name).is_file()]
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in files}
+
+
+def written_here(folder: Path) -> dict[str, str]:
+    with contextlib.suppress(OSError, ValueError):
+        written = json.loads((folder / WRITTEN).read_text())
+        return written if isinstance(written, dict) else {}
+    return {}
+
+
+def check_replaceable(folder: Path, names: Iterable[str], command: str) -> None:
+    """Refuse, before anything is written, to replace a file ganlab did not write (or that
+    changed since)."""
+    written, now = written_here(folder), digests(folder, names)
+    foreign = [n for n in names if (folder / n).exists() and written.get(n, 0) != now.get(n)]
+    if foreign:
+        raise UsageError(
+            f"{command} would replace {', '.join(foreign)} in {folder}, which ganlab did not "
+            f"write (or which changed since): move them away, then run again"
+        )
+
+
+def record_written(folder: Path, names: Iterable[str]) -> None:
+    """Note the files just written, so the next run may replace them."""
+    written = written_here(folder) | digests(folder, names)
+    write_text_atomically(folder / WRITTEN, json.dumps(written, indent=1), "record of outputs")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

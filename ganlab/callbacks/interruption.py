@@ -29,8 +29,8 @@ from hydra.core.hydra_config import HydraConfig
 from lightning.pytorch import Callback, LightningModule, Trainer
 
 from ganlab.callbacks.checkpoint import LastCheckpoint
-from ganlab.callbacks.run_summary import RunSummary
-from ganlab.run.record import final_metrics, interrupted_record, write_record
+from ganlab.callbacks.run_summary import RunSummary, final_metrics
+from ganlab.run.record import interrupted_record, write_record
 
 REPLACED_ON_CONTINUE = ("resume=", "ckpt_path=", "hydra.run.dir=")
 """Overrides the continuing command replaces with `resume=true hydra.run.dir=…`."""

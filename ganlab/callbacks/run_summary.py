@@ -18,14 +18,28 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import torch
 from hydra.core.hydra_config import HydraConfig
 from lightning.pytorch import Callback, LightningModule, Trainer
 from lightning.pytorch.utilities import rank_zero_only
 
 from ganlab.callbacks.to_loggers import log_final_hparams
-from ganlab.run.record import completed_record, final_metrics, write_record
+from ganlab.run.record import completed_record, write_record
 
 FINAL = "final"
+
+
+def final_metrics(logged: Mapping[str, torch.Tensor | float]) -> dict[str, float]:
+    """Each scalar once: of Lightning's `x_step`, `x_epoch` and `x` (= `x_epoch`), `x_epoch`."""
+    metrics = {}
+    for name, value in logged.items():
+        if isinstance(value, torch.Tensor):
+            if value.numel() != 1:
+                continue
+            value = value.item()
+        if not name.endswith("_step") and f"{name}_epoch" not in logged:
+            metrics[name] = float(value)
+    return metrics
 
 
 class RunSummary(Callback):

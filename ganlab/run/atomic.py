@@ -4,11 +4,9 @@ checkpoints too (`AtomicCheckpointIO`: Lightning's writer copies across file sys
 kill leaves truncated). A failed write is one line (exit 1)."""
 
 import contextlib
-import hashlib
-import json
 import os
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -17,12 +15,10 @@ from fsspec.implementations.local import LocalFileSystem
 from lightning.fabric.utilities.cloud_io import get_filesystem
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
-from ganlab.errors import GanlabError, UsageError, one_line
+from ganlab.errors import GanlabError, one_line
 
 WRITE_FAILURE_MARKS = ("unexpected pos", "PytorchStreamWriter failed", "file write failed")
 """How torch's zip writer reports a failed write (a full disk): a RuntimeError, no OSError."""
-WRITTEN = ".ganlab-written.json"
-"""Per folder: the SHA-256 of each file a reporting command wrote there."""
 
 
 class WriteError(GanlabError):
@@ -115,33 +111,3 @@ class AtomicCheckpointIO(TorchCheckpointIO):
             super().save_checkpoint(checkpoint, path, storage_options)
         else:
             atomic_torch_save(checkpoint, path)
-
-
-def digests(folder: Path, names: Iterable[str]) -> dict[str, str]:
-    files = [folder / name for name in names if (folder / name).is_file()]
-    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in files}
-
-
-def written_here(folder: Path) -> dict[str, str]:
-    with contextlib.suppress(OSError, ValueError):
-        written = json.loads((folder / WRITTEN).read_text())
-        return written if isinstance(written, dict) else {}
-    return {}
-
-
-def check_replaceable(folder: Path, names: Iterable[str], command: str) -> None:
-    """Refuse, before anything is written, to replace a file ganlab did not write (or that
-    changed since)."""
-    written, now = written_here(folder), digests(folder, names)
-    foreign = [n for n in names if (folder / n).exists() and written.get(n, 0) != now.get(n)]
-    if foreign:
-        raise UsageError(
-            f"{command} would replace {', '.join(foreign)} in {folder}, which ganlab did not "
-            f"write (or which changed since): move them away, then run again"
-        )
-
-
-def record_written(folder: Path, names: Iterable[str]) -> None:
-    """Note the files just written, so the next run may replace them."""
-    written = written_here(folder) | digests(folder, names)
-    write_text_atomically(folder / WRITTEN, json.dumps(written, indent=1), "record of outputs")

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from hydra.errors import InstantiationException
 from lightning.pytorch import LightningDataModule, LightningModule
-from omegaconf import DictConfig, ListConfig
+from omegaconf import ListConfig
 from torch import is_tensor
 
 from ganlab.errors import UntrustedFileError, UsageError, one_line, user_error_of
@@ -24,18 +24,6 @@ from ganlab.errors import UntrustedFileError, UsageError, one_line, user_error_o
 SECTIONS = ("hyper_parameters", "datamodule_hyper_parameters")
 NOT_OURS = "give a .ckpt file written by ganlab.train"
 TRUSTED_PREFIXES = ("ganlab.models.", "ganlab.nets.", "ganlab.data.")
-
-
-def checkpoint_option(cfg: DictConfig) -> str | None:
-    """The checkpoint an entry point reads: `ckpt_path=`, or `ckpt=`, its alias."""
-    path, alias = cfg.get("ckpt_path"), cfg.get("ckpt")
-    if path is not None and alias is not None and str(path) != str(alias):
-        raise UsageError(
-            f"ckpt_path={path} and ckpt={alias} name different checkpoints: give one "
-            f"(ckpt= is an alias of ckpt_path=)"
-        )
-    found = path if path is not None else alias
-    return None if found is None else str(found)
 
 
 def registered_prefixes(value: Any) -> tuple[str, ...]:

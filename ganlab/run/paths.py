@@ -1,6 +1,5 @@
 """Where the tools write by default, and checking an output path before any work is done."""
 
-import json
 import os
 import tempfile
 from collections.abc import Mapping
@@ -8,9 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from ganlab.errors import UsageError
-from ganlab.run.record import RECORD_FILE
-
-EVALUATION_FILES = (RECORD_FILE, "samples.png", "nearest_neighbours.png")
 
 
 def run_folder(ckpt: str | Path) -> Path:
@@ -64,27 +60,3 @@ def overwrite_option(value: object) -> bool:
 def sample_option(options: Mapping[str, Any]) -> bool:
     """An entry point's `ema=` (true when absent): false samples the raw generator."""
     return flag("ema (sample the averaged generator when there is one)", options.get("ema", True))
-
-
-def evaluation_folder(folder: str | Path, overwrite: bool) -> Path:
-    """A folder `ganlab.evaluate` may write into, checked before anything is computed: never
-    a training run's (its metrics.json is the run's record), one holding an evaluation only
-    with `overwrite`."""
-    folder = Path(folder)
-    try:
-        record = json.loads((folder / RECORD_FILE).read_bytes())
-    except (OSError, ValueError):
-        record = None
-    if (folder / ".hydra").is_dir() or (isinstance(record, dict) and "status" in record):
-        raise UsageError(
-            f"out={folder} is a training run folder: its {RECORD_FILE} is the run's record, "
-            "which ganlab.evaluate never replaces; leave out= unset (the default is "
-            f"{folder}/evaluation/<checkpoint name>/) or choose another out="
-        )
-    taken = [name for name in EVALUATION_FILES if (folder / name).exists()]
-    if taken and not overwrite:
-        raise UsageError(
-            f"out={folder} already holds {', '.join(taken)}: choose another out=, or replace "
-            "them with overwrite=true"
-        )
-    return writable_folder(folder)

@@ -8,37 +8,19 @@ import json
 import logging
 import math
 import sys
-import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import torch
-from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
-from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from ganlab.errors import GanlabError, UsageError, cause_chain, user_error_of
+from ganlab.errors import GanlabError, cause_chain, user_error_of
 from ganlab.run.atomic import write_text_atomically
 
 RECORD_FILE = "metrics.json"
 COMPLETED = "completed"
 
 log = logging.getLogger(__name__)
-
-
-def final_metrics(logged: Mapping[str, torch.Tensor | float]) -> dict[str, float]:
-    """Each scalar once: of Lightning's `x_step`, `x_epoch` and `x` (= `x_epoch`), `x_epoch`."""
-    metrics = {}
-    for name, value in logged.items():
-        if isinstance(value, torch.Tensor):
-            if value.numel() != 1:
-                continue
-            value = value.item()
-        if not name.endswith("_step") and f"{name}_epoch" not in logged:
-            metrics[name] = float(value)
-    return metrics
 
 
 def write_record(run_dir: str | Path, **record: Any) -> Path:
@@ -133,44 +115,12 @@ def describe(error: BaseException) -> str:
     return f"{type(cause).__name__}: {first_line}" if first_line else type(cause).__name__
 
 
-def objective(metrics: dict[str, float], name: str | None) -> float | None:
-    """`optimized_metric`'s value; None when none is configured or it is not finite (Optuna
-    counts a None as a failed trial, while a NaN would stop the study)."""
-    if name is None:
-        return None
-    if name not in metrics:
-        raise UsageError(
-            f"optimized_metric={name!r} is not among this run's metrics "
-            f"({', '.join(sorted(metrics))}): name one of them, or turn on the callback "
-            "that computes it"
-        )
-    if not math.isfinite(metrics[name]):
-        log.warning(f"optimized_metric {name} is {metrics[name]}: no value for the sweeper")
-        return None
-    return metrics[name]
-
-
-def in_sweep() -> bool:
-    return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
-
-
 def status(run_dir: Path | str) -> str:
     """The record's status, "missing" or "unreadable"."""
     try:
         return (read_record(run_dir) or {"status": "missing"})["status"]
     except UnreadableRecord:
         return "unreadable"
-
-
-def record_failed_job(error: Exception, started: float, with_traceback: bool) -> None:
-    """Log why the job failed and mark its run folder failed; the sweep goes on."""
-    run_dir = HydraConfig.get().runtime.output_dir
-    if with_traceback:
-        log.exception("unexpected error in this job")
-    previous = read_record(run_dir) if status(run_dir) != "unreadable" else None
-    record = failed_record(error, time.monotonic() - started, previous)
-    log.error(f"ganlab: job failed: {record['error']} ({run_dir})")
-    write_record(run_dir, **record)
 
 
 class SweepOutcome(Callback):

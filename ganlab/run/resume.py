@@ -7,11 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import torch
 from lightning.pytorch import LightningDataModule, LightningModule
 from omegaconf import DictConfig
 
-from ganlab.errors import GanlabError, UsageError
+from ganlab.errors import UsageError
 from ganlab.run.checkpoint import read_checkpoint
 
 CHECKPOINTS = "checkpoints"
@@ -80,17 +79,6 @@ def data_differences(saved: dict, current: dict) -> list[str]:
     ]
 
 
-def saved_hyper_parameters(checkpoint: dict, model: LightningModule) -> dict:
-    """The checkpoint's hyper-parameters as the model's class rebuilds them (on the meta device:
-    nothing is allocated), so an option renamed since, or newer than the file, reads as what
-    the checkpoint was trained with (issue 25: checkpoints from before the rewrite resume)."""
-    try:
-        with torch.device("meta"):
-            return dict(type(model)(**checkpoint["hyper_parameters"]).hparams)
-    except (TypeError, ValueError, KeyError, GanlabError):
-        return checkpoint["hyper_parameters"]  # then the differences name what does not fit
-
-
 def check_resumable(
     path: Path,
     model: LightningModule,
@@ -112,9 +100,7 @@ def check_resumable(
             f"{path} was written by {saved_module}, this run builds {module}: resume with the "
             f"model preset that wrote it, or start a new run without resume/ckpt_path"
         )
-    changed = differences(
-        plain(saved_hyper_parameters(checkpoint, model)), plain(dict(model.hparams))
-    )
+    changed = differences(plain(checkpoint["hyper_parameters"]), plain(dict(model.hparams)))
     if changed:
         more = f" and {len(changed) - MAX_LISTED} more" if len(changed) > MAX_LISTED else ""
         raise UsageError(

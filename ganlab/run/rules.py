@@ -12,8 +12,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import torch
-from hydra.errors import InstantiationException
-from lightning.fabric.utilities.exceptions import MisconfigurationException
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from ganlab.errors import UsageError, one_line
@@ -150,18 +148,3 @@ def check_average_precision(cfg: DictConfig) -> None:
             f"{1 - decay:.4g} share; use trainer.precision=bf16-mixed (32-bit weights) or a "
             f"decay below {1 - eps:.4f}"
         )
-
-
-def usage_error_of(error: BaseException) -> UsageError | None:
-    """A constructor Hydra called with arguments it does not take (`+key=value`), or a
-    Lightning misconfiguration, as one line."""
-    cause = error.__cause__ if isinstance(error, InstantiationException) else None
-    match = re.search(r"full_key: (\S+)", str(error))
-    key = match.group(1) if match else "config"
-    if isinstance(cause, TypeError) and re.search(BAD_ARGUMENTS, str(cause)):
-        return UsageError(
-            f"{key}: {one_line(cause)}; remove or correct that key (python -m ganlab.train "
-            f"--cfg job prints the valid ones)"
-        )
-    misconfigured = isinstance(cause, MisconfigurationException)
-    return UsageError(f"{key}: {one_line(cause)}") if misconfigured else None

@@ -43,13 +43,13 @@ def two_runs(dcgan_run, evaluate_cache, tmp_path_factory):
         pytest.skip(f"no Inception weights at {weights_path()} (set TORCH_HOME)")
     ckpt = dcgan_run / "checkpoints" / "last.ckpt"
     env = {"GANLAB_CACHE": str(evaluate_cache)}
-    first = run_cli("ganlab.evaluate", f"ckpt={ckpt}", *SMALL, env=env)
+    first = run_cli("ganlab.evaluate", f"ckpt_path={ckpt}", *SMALL, env=env)
     assert first.returncode == 0, first.stderr[-3000:]
     second_out = tmp_path_factory.mktemp("second")
     # kid reads the cached Inception features as fid would, without fid's 2048-d
     # eigendecomposition (seconds on a CPU)
     second = run_cli(
-        "ganlab.evaluate", f"ckpt={ckpt}", *SMALL, f"out={second_out}", f"metrics={CACHED}",
+        "ganlab.evaluate", f"ckpt_path={ckpt}", *SMALL, f"out={second_out}", f"metrics={CACHED}",
         env=env,
     )  # fmt: skip
     assert second.returncode == 0, second.stderr[-3000:]
@@ -122,7 +122,7 @@ def test_second_run_reads_the_cache_and_gives_the_same_numbers(two_runs):
 
 def test_conditional_checkpoint_gets_label_accuracy(cdcgan_run, tmp_path):
     report = evaluate_in_process(
-        f"ckpt={cdcgan_run}/checkpoints/last.ckpt", *SMALL, NO_INCEPTION, f"out={tmp_path}"
+        f"ckpt_path={cdcgan_run}/checkpoints/last.ckpt", *SMALL, NO_INCEPTION, f"out={tmp_path}"
     )
     assert 0 <= report["metrics"]["label_accuracy"] <= 1
     assert report["unavailable"] == {}
@@ -130,7 +130,7 @@ def test_conditional_checkpoint_gets_label_accuracy(cdcgan_run, tmp_path):
 
 def test_lucic2018_records_its_test_split_and_reference_table(dcgan_run, tmp_path, capsys):
     report = evaluate_in_process(
-        f"ckpt={dcgan_run}/checkpoints/last.ckpt", "protocol=lucic2018", *SMALL,
+        f"ckpt_path={dcgan_run}/checkpoints/last.ckpt", "protocol=lucic2018", *SMALL,
         NO_INCEPTION, f"out={tmp_path}",
     )  # fmt: skip
     protocol = report["protocol"]
@@ -146,7 +146,7 @@ def test_export_stats_writes_the_reference_mu_and_sigma(
     monkeypatch.setenv("GANLAB_CACHE", str(evaluate_cache))
     path = tmp_path / "mnist_test.npz"
     report = evaluate_in_process(
-        f"ckpt={dcgan_run}/checkpoints/last.ckpt", *SMALL,
+        f"ckpt_path={dcgan_run}/checkpoints/last.ckpt", *SMALL,
         "metrics=[nn_l1]", f"export_stats={path}", f"out={tmp_path}/eval",
     )  # fmt: skip
     with np.load(path, allow_pickle=False) as stats:
@@ -178,7 +178,7 @@ def test_a_training_image_has_nn_l1_zero(dcgan_run, mnist_root, tmp_path):
     datamodule.setup()
     save_npz(tmp_path / "copies.npz", datamodule.train_set.images[:8])
     report = evaluate_in_process(
-        f"ckpt={dcgan_run}/checkpoints/last.ckpt", f"samples={tmp_path}/copies.npz",
+        f"ckpt_path={dcgan_run}/checkpoints/last.ckpt", f"samples={tmp_path}/copies.npz",
         *SMALL, "metrics=[nn_l1]", f"out={tmp_path}/eval",
     )  # fmt: skip
     assert report["metrics"]["nn_l1"] == 0.0
@@ -186,13 +186,15 @@ def test_a_training_image_has_nn_l1_zero(dcgan_run, mnist_root, tmp_path):
 
 def test_npz_samples_score_like_the_same_images_generated(dcgan_run, tmp_path):
     ckpt = f"{dcgan_run}/checkpoints/last.ckpt"
-    direct = evaluate_in_process(f"ckpt={ckpt}", *SMALL, NO_INCEPTION, f"out={tmp_path}/a")
+    direct = evaluate_in_process(f"ckpt_path={ckpt}", *SMALL, NO_INCEPTION, f"out={tmp_path}/a")
     with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
         from ganlab.generate import generate
 
-        generate(compose("generate", overrides=[f"ckpt={ckpt}", "n=8", f"out={tmp_path}/g.npz"]))
+        generate(
+            compose("generate", overrides=[f"ckpt_path={ckpt}", "n=8", f"out={tmp_path}/g.npz"])
+        )
     from_npz = evaluate_in_process(
-        f"ckpt={ckpt}", f"samples={tmp_path}/g.npz", *SMALL, NO_INCEPTION, f"out={tmp_path}/b"
+        f"ckpt_path={ckpt}", f"samples={tmp_path}/g.npz", *SMALL, NO_INCEPTION, f"out={tmp_path}/b"
     )
     # the same images; convolution kernels may round the last bits differently between calls
     assert from_npz["metrics"] == pytest.approx(direct["metrics"], rel=1e-6)
@@ -225,7 +227,7 @@ def test_domain_metrics_do_not_apply_to_other_images(tmp_path):
     ],
 )
 def test_bad_settings_stop_with_one_message(dcgan_run, mnist_root, tmp_path, overrides, message):
-    base = [f"ckpt={dcgan_run}/checkpoints/last.ckpt", "n=8", f"out={tmp_path}/eval"]
+    base = [f"ckpt_path={dcgan_run}/checkpoints/last.ckpt", "n=8", f"out={tmp_path}/eval"]
     if "real=celebahq" not in overrides:
         base.append(f"data.root={mnist_root}")
     with pytest.raises(UsageError, match=message):
@@ -237,11 +239,13 @@ def test_bad_settings_stop_with_one_message(dcgan_run, mnist_root, tmp_path, ove
 def test_unwritable_out_stops_before_any_work(dcgan_run, tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(UsageError, match="cannot create out="):
-        evaluate_in_process(f"ckpt={dcgan_run}/checkpoints/last.ckpt", f"out={tmp_path}/file/e")
+        evaluate_in_process(
+            f"ckpt_path={dcgan_run}/checkpoints/last.ckpt", f"out={tmp_path}/file/e"
+        )
 
 
 def test_cli_usage_error_is_one_line_exit_2(tmp_path):
-    result = run_cli("ganlab.evaluate", "n=0", f"ckpt={tmp_path}/none.ckpt")
+    result = run_cli("ganlab.evaluate", "n=0", f"ckpt_path={tmp_path}/none.ckpt")
     assert result.returncode == 2
     assert result.stderr.strip() == "ganlab: error: n must be an integer >= 2, got 0"
 
@@ -268,10 +272,10 @@ def test_a_checkpoints_data_settings_never_start_a_download(dcgan_run, tmp_path)
     checkpoint["datamodule_hyper_parameters"].update(root=str(elsewhere), download=True)
     path = tmp_path / "moved.ckpt"
     torch.save(checkpoint, path)
-    config = real_datamodule_config(compose_evaluate(f"ckpt={path}"), str(path), checkpoint)
+    config = real_datamodule_config(compose_evaluate(f"ckpt_path={path}"), str(path), checkpoint)
     assert config["download"] is False
     with pytest.raises(UsageError, match="MNIST files not found"):
-        evaluate_in_process(f"ckpt={path}", *SMALL, NO_INCEPTION)
+        evaluate_in_process(f"ckpt_path={path}", *SMALL, NO_INCEPTION)
     assert not (tmp_path / "not").exists()
 
 
@@ -281,7 +285,7 @@ def test_a_real_preset_is_a_name_never_a_path(dcgan_run, name, tmp_path):
     ckpt = dcgan_run / "checkpoints" / "last.ckpt"
     out = f"out={tmp_path / 'evaluation'}"  # the run's default folder may hold another's
     with pytest.raises(UsageError, match="is neither a data preset"):
-        evaluate_in_process(f"ckpt={ckpt}", f"real={name}", out, *SMALL, NO_INCEPTION)
+        evaluate_in_process(f"ckpt_path={ckpt}", f"real={name}", out, *SMALL, NO_INCEPTION)
 
 
 def compose_evaluate(*overrides):

@@ -119,7 +119,7 @@ def test_out_must_be_writable_npz(dcgan_run, tmp_path):
     with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
         for out, message in ((f"{blocker}/s.npz", "cannot create out="), ("s.png", "end in .npz")):
             with pytest.raises(UsageError, match=message):
-                generate(compose("generate", overrides=[f"ckpt={ckpt}", f"out={out}"]))
+                generate(compose("generate", overrides=[f"ckpt_path={ckpt}", f"out={out}"]))
 
 
 @pytest.mark.parametrize(
@@ -139,7 +139,7 @@ def test_refuses_what_is_not_a_ganlab_checkpoint(tmp_path, make, message):
 def test_cli_error_is_one_line_exit_2_and_writes_nothing(tmp_path):
     ckpt = tmp_path / "model.ckpt"
     ckpt.write_text("hello")
-    result = run_cli("ganlab.generate", f"ckpt={ckpt}", f"out={tmp_path}/s.npz")
+    result = run_cli("ganlab.generate", f"ckpt_path={ckpt}", f"out={tmp_path}/s.npz")
     assert result.returncode == 2
     assert result.stderr.startswith("ganlab: error:")
     assert "is not a checkpoint torch can read" in result.stderr

@@ -60,7 +60,7 @@ def train_args(mnist_root, run_dir, *extra):
 
 COMMANDS = {
     "generate": lambda ckpt, run, mnist: (generate_main, "ganlab.generate", [f"ckpt_path={ckpt}"]),
-    "evaluate": lambda ckpt, run, mnist: (evaluate_main, "ganlab.evaluate", [f"ckpt={ckpt}"]),
+    "evaluate": lambda ckpt, run, mnist: (evaluate_main, "ganlab.evaluate", [f"ckpt_path={ckpt}"]),
     "train_ckpt_path": lambda ckpt, run, mnist: (
         None,
         "ganlab.train",
@@ -122,7 +122,7 @@ def test_train_checkpoints_generate_evaluate_and_resume(dcgan_run, mnist_root, t
     evaluated = cli_in_process(
         evaluate_main,
         "ganlab.evaluate",
-        f"ckpt={ckpt}",  # the alias
+        f"ckpt_path={ckpt}",
         "n=8",
         "real_n=16",
         NO_INCEPTION,
@@ -139,21 +139,6 @@ def test_train_checkpoints_generate_evaluate_and_resume(dcgan_run, mnist_root, t
     )
     assert resumed.returncode == 0, resumed.stderr
     assert torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 3
-
-
-def test_both_checkpoint_keys_with_different_paths_are_a_usage_error(dcgan_run, tmp_path, capsys):
-    ckpt = dcgan_run / "checkpoints" / "last.ckpt"
-    result = cli_in_process(
-        generate_main,
-        "ganlab.generate",
-        f"ckpt_path={ckpt}",
-        f"ckpt={tmp_path / 'other.ckpt'}",
-        capsys=capsys,
-    )
-    assert result.returncode == 2
-    assert "name different checkpoints: give one (ckpt= is an alias of ckpt_path=)" in (
-        result.stderr
-    )
 
 
 @pytest.fixture

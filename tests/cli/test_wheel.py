@@ -158,7 +158,7 @@ def test_module_help_lists_the_packaged_presets(launched):
 
 
 @pytest.mark.parametrize(
-    ("script", "text"), [("ganlab-evaluate", "ckpt=PATH"), ("ganlab-report", "sweep_dir")]
+    ("script", "text"), [("ganlab-evaluate", "ckpt_path=PATH"), ("ganlab-report", "sweep_dir")]
 )
 def test_console_scripts_answer_help(launched, script, text):
     result = finish(launched[script])
@@ -174,7 +174,7 @@ def test_train_with_a_user_preset_then_generate_from_its_checkpoint(
     assert "latent_dim: 16\n" in (run_dir / ".hydra" / "config.yaml").read_text()
     out = tmp_path / "samples.npz"
     generated = run_installed(
-        installed, "ganlab-generate", f"ckpt={run_dir / 'checkpoints' / 'last.ckpt'}", "n=5",
+        installed, "ganlab-generate", f"ckpt_path={run_dir / 'checkpoints' / 'last.ckpt'}", "n=5",
         f"out={out}", "device=cpu", cwd=empty,
     )  # fmt: skip
     assert generated.returncode == 0, generated.stderr[-3000:]

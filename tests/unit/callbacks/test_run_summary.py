@@ -8,7 +8,7 @@ from lightning.pytorch import Callback
 
 from ganlab.run.config import CONF_DIR
 from ganlab.run.fit import train
-from ganlab.run.record import objective
+from ganlab.train import objective
 from tests.helpers import TINY
 from tests.helpers.hparams_reader import hparams_summary
 

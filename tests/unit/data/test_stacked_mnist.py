@@ -86,7 +86,7 @@ def test_a_gan_trains_on_stacks_and_evaluate_counts_its_modes(mnist_root, tmp_pa
     with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
         cfg = compose(
             "evaluate",
-            overrides=[f"ckpt={tmp_path / 'checkpoints' / 'last.ckpt'}", "n=16", "real_n=16",
+            overrides=[f"ckpt_path={tmp_path / 'checkpoints' / 'last.ckpt'}", "n=16", "real_n=16",
                        "metrics=[modes]", f"out={tmp_path / 'evaluation'}"],
         )  # fmt: skip
     record = evaluate(cfg)

@@ -9,7 +9,7 @@ import torch
 from ganlab.errors import UsageError
 from ganlab.models import DCGAN
 from ganlab.run.checkpoint import load_module
-from ganlab.train import train
+from ganlab.run.fit import train
 from tests.helpers import TINY
 from tests.helpers.checkpoints import compose_train
 

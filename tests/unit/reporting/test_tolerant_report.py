@@ -72,16 +72,16 @@ def test_only_unreadable_runs_is_a_usage_error(tmp_path, capsys):
 
 
 def test_a_failed_job_over_a_corrupt_record_is_still_recorded(tmp_path, monkeypatch):
-    from ganlab.run import record
+    from ganlab import train
 
     run_dir = job(tmp_path, "1")
     (run_dir / "metrics.json").write_text("{")
     monkeypatch.setattr(
-        record.HydraConfig,
+        train.HydraConfig,
         "get",
         lambda: OmegaConf.create({"runtime": {"output_dir": str(run_dir)}}),
     )
-    record.record_failed_job(RuntimeError("boom"), 0.0, with_traceback=False)
+    train.record_failed_job(RuntimeError("boom"), 0.0, with_traceback=False)
     assert json.loads((run_dir / "metrics.json").read_text())["status"] == "failed"
 
 

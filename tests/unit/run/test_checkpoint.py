@@ -17,7 +17,6 @@ from ganlab.models.dcgan import DCGAN
 from ganlab.run import checkpoint as reader
 from ganlab.run.checkpoint import (
     TRUSTED_PREFIXES,
-    checkpoint_option,
     load_module,
     module_from_checkpoint,
     read_checkpoint,
@@ -229,25 +228,6 @@ def test_weights_that_do_not_fit_are_one_usage_error(ckpt, tmp_path, marker):
     checkpoint = read_checkpoint(edited_copy(ckpt, tmp_path / "w.ckpt", wrong_shape, marker))
     with pytest.raises(UsageError, match=r"do not rebuild ganlab\.models\.dcgan\.DCGAN"):
         module_from_checkpoint(checkpoint)
-
-
-@pytest.mark.parametrize(
-    ("options", "expected"),
-    [
-        ({"ckpt_path": "a.ckpt", "ckpt": None}, "a.ckpt"),
-        ({"ckpt_path": None, "ckpt": "b.ckpt"}, "b.ckpt"),
-        ({"ckpt_path": "a.ckpt", "ckpt": "a.ckpt"}, "a.ckpt"),
-        ({"ckpt_path": None, "ckpt": None}, None),
-    ],
-)
-def test_ckpt_is_an_alias_of_ckpt_path(options, expected):
-    assert checkpoint_option(OmegaConf.create(options)) == expected
-
-
-@pytest.mark.fault
-def test_two_different_checkpoints_are_a_usage_error():
-    with pytest.raises(UsageError, match=r"ckpt_path=a\.ckpt and ckpt=b\.ckpt name different"):
-        checkpoint_option(OmegaConf.create({"ckpt_path": "a.ckpt", "ckpt": "b.ckpt"}))
 
 
 @pytest.mark.fault

@@ -8,16 +8,10 @@ import pytest
 import torch
 from hydra.errors import InstantiationException
 
+from ganlab.callbacks.run_summary import final_metrics
 from ganlab.errors import UsageError
-from ganlab.run.record import (
-    completed_record,
-    describe,
-    failed_record,
-    final_metrics,
-    objective,
-    read_record,
-    write_record,
-)
+from ganlab.run.record import completed_record, describe, failed_record, read_record, write_record
+from ganlab.train import objective
 
 
 def test_final_metrics_keep_each_logged_value_once():
