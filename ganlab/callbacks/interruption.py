@@ -30,7 +30,7 @@ from lightning.pytorch import Callback, LightningModule, Trainer
 
 from ganlab.callbacks.checkpoint import LastCheckpoint
 from ganlab.callbacks.run_summary import RunSummary, final_metrics
-from ganlab.run.record import interrupted_record, write_record
+from ganlab.run.record import completed_record, write_record
 
 REPLACED_ON_CONTINUE = ("resume=", "ckpt_path=", "hydra.run.dir=")
 """Overrides the continuing command replaces with `resume=true hydra.run.dir=…`."""
@@ -82,14 +82,13 @@ class Interruption(Callback):
         saved = self.save_last(trainer)
         if trainer.is_global_zero:
             reason = f"interrupted by {signum.name} after step {trainer.global_step}"
-            record = interrupted_record(
-                reason,
+            record = completed_record(
                 final_metrics(trainer.callback_metrics),
                 global_step=trainer.global_step,
                 epochs=trainer.current_epoch,
                 wall_time_s=self.wall_time_s(trainer),
             )
-            write_record(self.dirpath, **record)
+            write_record(self.dirpath, **record | {"status": "interrupted", "error": reason})
             print(
                 f"ganlab: {reason}; saved {saved}. Continue with: {continue_command(self.dirpath)}",
                 file=sys.stderr,

@@ -29,23 +29,17 @@ TRUSTED_PREFIXES = ("ganlab.models.", "ganlab.nets.", "ganlab.data.")
 def registered_prefixes(value: Any) -> tuple[str, ...]:
     """ganlab's prefixes plus the user's, each ending in a dot so that a prefix matches whole
     module names (`mylab` admits `mylab.nets`, not `mylabevil`)."""
-    if value is None:
-        return TRUSTED_PREFIXES
-    if not isinstance(value, (list, tuple, ListConfig)):
+    value = [] if value is None else value
+    listed = isinstance(value, (list, tuple, ListConfig))
+    names = (
+        [str(p).removesuffix(".").split(".") for p in value if isinstance(p, str)] if listed else []
+    )
+    if not listed or len(names) < len(value) or not all(n.isidentifier() for p in names for n in p):
         raise UsageError(
-            f"trusted_prefixes must be a list of import prefixes, e.g. trusted_prefixes=[mylab.], "
-            f"got {value!r}"
+            f"trusted_prefixes={value!r} is not a list of import prefixes: give dotted module "
+            f"names, e.g. trusted_prefixes=[mylab.] or [mylab.nets.]"
         )
-    prefixes = []
-    for prefix in value:
-        names = prefix.removesuffix(".").split(".") if isinstance(prefix, str) else [""]
-        if not all(name.isidentifier() for name in names):
-            raise UsageError(
-                f"trusted_prefixes entry {prefix!r} is not an import prefix: give dotted module "
-                f"names, e.g. trusted_prefixes=[mylab.] or [mylab.nets.]"
-            )
-        prefixes.append(".".join(names) + ".")
-    return (*TRUSTED_PREFIXES, *prefixes)
+    return (*TRUSTED_PREFIXES, *(".".join(parts) + "." for parts in names))
 
 
 def under(name: str, prefixes: tuple[str, ...]) -> bool:

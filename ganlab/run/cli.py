@@ -41,10 +41,11 @@ def full_error_wanted() -> bool:
 
 
 def exit_with(error: GanlabError) -> NoReturn:
-    """`ganlab: error: <message>` and the error's exit code (HYDRA_FULL_ERROR=1: raise it)."""
-    if full_error_wanted():
+    """`ganlab: error: <message>` and the error's exit code (HYDRA_FULL_ERROR=1: raise it);
+    an exit code 0 (nothing to do) is a note."""
+    if full_error_wanted() and error.exit_code:
         raise error
-    print(f"ganlab: error: {one_line(error)}", file=sys.stderr)
+    print(f"ganlab: {'error' if error.exit_code else 'note'}: {one_line(error)}", file=sys.stderr)
     sys.exit(error.exit_code)
 
 

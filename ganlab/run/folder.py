@@ -81,10 +81,6 @@ class AlreadyFinished(GanlabError):
 
     exit_code = 0
 
-    def __init__(self, message: str, checkpoint: dict):
-        super().__init__(message)
-        self.checkpoint = checkpoint
-
 
 @dataclass
 class Before:
@@ -97,19 +93,6 @@ class Before:
 
 before_this_run: Before | None = None
 """Set by `RunFolderGuard.on_run_start`; the only channel from the Hydra callback to the task."""
-
-
-def check_writable(folder: Path) -> None:
-    existing = folder
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        problem = f"cannot create the run folder {folder}: {existing} is a file"
-    elif not os.access(existing, os.W_OK | os.X_OK):
-        problem = f"cannot write the run folder {folder}: {existing} is not writable"
-    else:
-        return
-    raise UsageError(f"{problem}; choose another folder with hydra.run.dir=PATH")
 
 
 RUN_FOLDER_FIX = (
@@ -149,19 +132,26 @@ def leftovers(folder: Path, hydra_subdir: str | None, log_name: str) -> list[Pat
     return [path for pattern in globs for path in folder.glob(pattern) if path.is_file()]
 
 
-def check_not_finished(path: Path, checkpoint: dict, config: DictConfig) -> None:
+def check_not_finished(path: Path, checkpoint: dict, config: DictConfig, folder: Path) -> None:
+    """Stop (exit 0) before a run that would train nothing; with `resume=true`, first write the
+    record of a run killed between its final checkpoint and its record."""
     step = checkpoint.get("global_step", 0)
     progress = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {})
     done = {"max_steps": step, "max_epochs": progress.get("current", {}).get("processed", 0)}
     for key, value in done.items():
         limit = OmegaConf.select(config, f"trainer.{key}")
-        if limit not in (None, -1) and value >= limit:
+        if limit in (None, -1) or value < limit:
+            continue
+        if config.get("resume") and completed_from(folder, checkpoint):
             raise AlreadyFinished(
-                f"{path} is at step {step} after {done['max_epochs']} epoch(s), which already "
-                f"reaches trainer.{key}={limit}: nothing to train, nothing changed; raise "
-                f"trainer.{key} to train longer",
-                checkpoint,
+                f"{folder} finished training but its record was cut short: wrote "
+                f"{RECORD_FILE} from the final checkpoint; nothing else changed"
             )
+        raise AlreadyFinished(
+            f"{path} is at step {step} after {done['max_epochs']} epoch(s), which already "
+            f"reaches trainer.{key}={limit}: nothing to train, nothing changed; raise "
+            f"trainer.{key} to train longer"
+        )
 
 
 def check_run_folder(folder: Path, config: DictConfig) -> list[Path]:
@@ -171,7 +161,7 @@ def check_run_folder(folder: Path, config: DictConfig) -> list[Path]:
     checkpoint = checkpoint_to_resume(resume, ckpt_path, folder)
     if checkpoint is not None:
         read = read_checkpoint(checkpoint, config.get("trusted_prefixes") or ())
-        check_not_finished(checkpoint, read, config)
+        check_not_finished(checkpoint, read, config, folder)
     held = check_owned(folder)
     inside = ckpt_path is not None and Path(ckpt_path).expanduser().resolve().is_relative_to(folder)
     if not held or (checkpoint is not None and (resume or inside)):
@@ -213,7 +203,6 @@ class RunFolderGuard(Callback):
         folder = Path(config.hydra.run.dir).expanduser().resolve()
         existed, held_lock = folder.exists(), None
         try:
-            check_writable(folder)
             check_owned(folder)  # before the lock file goes in
             held_lock = acquire_lock(folder)
             replaced = check_run_folder(folder, config)
@@ -222,24 +211,18 @@ class RunFolderGuard(Callback):
                 release_lock(held_lock)
             if not existed:
                 remove_if_empty(folder)
-            if isinstance(error, AlreadyFinished):
-                note = str(error)
-                if config.get("resume") and completed_from(folder, error.checkpoint):
-                    note = (
-                        f"{folder} finished training but its record was cut short: wrote "
-                        f"{RECORD_FILE} from the final checkpoint; nothing else changed"
-                    )
-                print(f"ganlab: note: {note}", file=sys.stderr)
-                sys.exit(0)
-            exit_with(
-                error
-                if isinstance(error, GanlabError)
-                else GanlabError(
+            if isinstance(error, OSError):
+                error = UsageError(
+                    f"cannot make or lock the run folder {folder} ({error.strerror or error}: "
+                    f"{error.filename}); choose another folder with hydra.run.dir=PATH"
+                )
+            elif not isinstance(error, GanlabError):
+                error = GanlabError(
                     f"cannot check the run folder {folder} ({type(error).__name__}: "
                     f"{one_line(error)[:200]}): nothing was written; fix that, or choose "
                     f"another hydra.run.dir"
                 )
-            )
+            exit_with(error)
         marker = folder / MARKER
         saved = {marker: marker.read_bytes() if marker.is_file() else None}
         marker.write_text("a ganlab run folder: ganlab writes only here\n")

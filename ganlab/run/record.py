@@ -5,7 +5,6 @@ A sweep in which no job completed exits 1 (`SweepOutcome`).
 """
 
 import json
-import logging
 import math
 import sys
 from pathlib import Path
@@ -19,8 +18,6 @@ from ganlab.run.atomic import write_text_atomically
 
 RECORD_FILE = "metrics.json"
 COMPLETED = "completed"
-
-log = logging.getLogger(__name__)
 
 
 def write_record(run_dir: str | Path, **record: Any) -> Path:
@@ -83,13 +80,6 @@ def completed_record(
         "wall_time_s": round(wall_time_s, 3),
     }
     return record if diagnosis is None else record | {"diagnosis": diagnosis}
-
-
-def interrupted_record(
-    reason: str, metrics: dict[str, float], global_step: int, epochs: int, wall_time_s: float
-) -> dict[str, Any]:
-    record = completed_record(metrics, global_step, epochs, wall_time_s)
-    return record | {"status": "interrupted", "error": reason}
 
 
 def failed_record(error: BaseException, wall_time_s: float, previous: dict | None) -> dict:

@@ -7,16 +7,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import torch
 from lightning.pytorch import LightningDataModule, LightningModule
 from omegaconf import DictConfig
 
-from ganlab.errors import UsageError
+from ganlab.errors import GanlabError, UsageError
 from ganlab.run.checkpoint import read_checkpoint
 
 CHECKPOINTS = "checkpoints"
 MAX_LISTED = 3
-DATA_DERIVED = ("image_shape", "num_classes", "class_names")
-"""Hyper-parameters the data module sets; the others are `model.*` config keys."""
 SPEED_ONLY = ("compile", "channels_last", "cpu_tricks")
 """How fast a step runs, never what it computes: a run may resume with other values."""
 DATA_LOCATION_ONLY = ("root", "path", "download", "num_workers", "pin_memory", "on_device")
@@ -53,30 +52,28 @@ def plain(value: Any) -> Any:
     return value
 
 
-def differences(saved: Any, current: Any, prefix: str = "") -> list[str]:
-    """`key: saved -> current` for every model setting that differs (a missing key is None)."""
+def differences(
+    saved: Any, current: Any, key: str = "model", ignored: tuple[str, ...] = SPEED_ONLY
+) -> list[str]:
+    """`key: saved -> current` for every setting that differs, nested (a key one side lacks
+    is None)."""
     if isinstance(saved, dict) and isinstance(current, dict):
-        keys = sorted(set(saved) | set(current), key=str)
-        return [
-            line
-            for key in keys
-            if key not in SPEED_ONLY
-            for line in differences(saved.get(key), current.get(key), f"{prefix}{key}.")
-        ]
-    if saved == current:
-        return []
-    key = prefix.rstrip(".")
-    key = key if key.startswith(DATA_DERIVED) else f"model.{key}"
-    return [f"{key}: {saved!r} in the checkpoint, {current!r} now"]
+        keys = sorted((set(saved) | set(current)) - set(ignored), key=str)
+        pairs = [(saved.get(k), current.get(k), f"{key}.{k}") for k in keys]
+        return [line for pair in pairs for line in differences(*pair, ignored)]
+    saved, current = plain(saved), plain(current)
+    return [] if saved == current else [f"{key}: {saved!r} in the checkpoint, {current!r} now"]
 
 
-def data_differences(saved: dict, current: dict) -> list[str]:
-    """`data.key: saved -> current` for the data settings that decide what a step trains on."""
-    return [
-        f"data.{key}: {plain(saved[key])!r} in the checkpoint, {plain(current[key])!r} now"
-        for key in sorted(set(saved) & set(current))
-        if key not in DATA_LOCATION_ONLY and plain(saved[key]) != plain(current[key])
-    ]
+def saved_hyper_parameters(checkpoint: dict, model: LightningModule) -> dict:
+    """The checkpoint's hyper-parameters as the model's class rebuilds them (on the meta device:
+    nothing is allocated), so an option renamed since, or newer than the file, reads as what
+    the checkpoint was trained with (issue 25: checkpoints from before the rewrite resume)."""
+    try:
+        with torch.device("meta"):
+            return dict(type(model)(**checkpoint["hyper_parameters"]).hparams)
+    except (TypeError, ValueError, KeyError, GanlabError):
+        return checkpoint["hyper_parameters"]  # then the differences name what does not fit
 
 
 def check_resumable(
@@ -100,7 +97,7 @@ def check_resumable(
             f"{path} was written by {saved_module}, this run builds {module}: resume with the "
             f"model preset that wrote it, or start a new run without resume/ckpt_path"
         )
-    changed = differences(plain(checkpoint["hyper_parameters"]), plain(dict(model.hparams)))
+    changed = differences(saved_hyper_parameters(checkpoint, model), dict(model.hparams))
     if changed:
         more = f" and {len(changed) - MAX_LISTED} more" if len(changed) > MAX_LISTED else ""
         raise UsageError(
@@ -109,7 +106,8 @@ def check_resumable(
             f".hydra/overrides.yaml), or start a new run"
         )
     saved_data = dict(checkpoint.get("datamodule_hyper_parameters") or {})
-    changed = data_differences(saved_data, dict(datamodule.hparams)) if datamodule else []
+    current = dict(datamodule.hparams) if datamodule else saved_data
+    changed = differences(saved_data, current, "data", DATA_LOCATION_ONLY)
     if changed:
         raise UsageError(
             f"{path} was trained with other data settings ({'; '.join(changed)}): a resumed "

@@ -245,7 +245,7 @@ ROWS = [
     Row(
         "folder_under_a_file",
         lambda p: [],
-        "is a file; choose another folder with hydra.run.dir=PATH",
+        "(Not a directory: ",
         run_dir=lambda p: a_file(p) / "run",
     ),
     Row(
@@ -393,11 +393,18 @@ def test_more_gpus_requested_than_visible(monkeypatch):
 
 @pytest.mark.fault
 def test_a_read_only_parent_is_refused(mnist_root, tmp_path, capsys, monkeypatch):
-    """(Permission bits do not stop root, so the check's answer is simulated.)"""
-    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != tmp_path)
-    result = train_in_process(*base_args(mnist_root, tmp_path / "run"), capsys=capsys)
+    """(Permission bits do not stop root, so the operating system's answer is simulated.)"""
+    run_dir, mkdir = tmp_path / "run", Path.mkdir
+
+    def read_only(path: Path, *args, **kwargs) -> None:
+        if path == run_dir:
+            raise PermissionError(13, "Permission denied", str(path))
+        mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    result = train_in_process(*base_args(mnist_root, run_dir), capsys=capsys)
     assert result.returncode == 2
-    assert f"cannot write the run folder {tmp_path / 'run'}: {tmp_path} is not writable" in (
+    assert f"cannot make or lock the run folder {run_dir} (Permission denied: {run_dir})" in (
         result.stderr
     )
     assert not (tmp_path / "run").exists()

@@ -150,6 +150,6 @@ def test_cli_error_is_one_line_exit_2_and_writes_nothing(tmp_path):
 def test_help_describes_the_keys():
     result = run_cli("ganlab.generate", "--help")
     assert result.returncode == 0
-    keys = ("ckpt_path:", "ckpt:", "trusted_prefixes: []", "interpolate:", "label:", "mode: sample")
+    keys = ("ckpt_path:", "trusted_prefixes: []", "interpolate:", "label:", "mode: sample")
     for key in keys:
         assert key in result.stdout

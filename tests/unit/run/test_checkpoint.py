@@ -174,12 +174,12 @@ def test_prefixes_match_whole_module_names():
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("mylab.", "must be a list of import prefixes"),
-        ([""], "entry '' is not an import prefix"),
-        (["."], "entry '.' is not an import prefix"),
-        (["my lab."], "entry 'my lab.' is not an import prefix"),
-        (["mylab..nets"], "is not an import prefix"),
-        ([3], "entry 3 is not an import prefix"),
+        ("mylab.", "trusted_prefixes='mylab.' is not a list of import prefixes"),
+        ([""], r"trusted_prefixes=\[''\] is not a list of import prefixes"),
+        (["."], "is not a list of import prefixes"),
+        (["my lab."], "is not a list of import prefixes"),
+        (["mylab..nets"], "is not a list of import prefixes"),
+        ([3], r"trusted_prefixes=\[3\] is not a list"),
     ],
 )
 def test_a_bad_prefix_is_a_usage_error(ckpt, value, message):

@@ -1,7 +1,7 @@
 """Which hyper-parameter differences stop a resume: any model value, a key one side lacks
 included; of the data settings, those that change the batches."""
 
-from ganlab.run.resume import data_differences, differences
+from ganlab.run.resume import DATA_LOCATION_ONLY, differences
 
 SAVED = {"net": {"generator": {"_target_": "ganlab.nets.dcgan28.Generator", "negative_slope": 0.3}}}
 
@@ -29,8 +29,10 @@ def test_a_key_no_constructor_takes_is_a_difference():
 def test_data_settings_that_change_the_batches_are_differences_where_they_live_is_not():
     saved = {"root": "/a", "splits": ["train", "test"], "batch_size": 128, "num_workers": 0}
     moved = {**saved, "root": "/b", "num_workers": 4, "on_device": True}
-    assert data_differences(saved, moved) == []
-    assert data_differences(saved, {**moved, "splits": ("test",), "batch_size": 64}) == [
+    assert differences(saved, moved, "data", DATA_LOCATION_ONLY) == []
+    assert differences(
+        saved, {**moved, "splits": ("test",), "batch_size": 64}, "data", DATA_LOCATION_ONLY
+    ) == [
         "data.batch_size: 128 in the checkpoint, 64 now",
         "data.splits: ['train', 'test'] in the checkpoint, ['test'] now",
     ]
