@@ -50,16 +50,15 @@ from ganlab.run.checkpoint import (
 )
 from ganlab.run.cli import run_reporting_errors
 from ganlab.run.config import CONF_DIR
-from ganlab.run.paths import overwrite_option, run_folder, sample_option, writable_folder
 from ganlab.run.record import RECORD_FILE
-from ganlab.run.rules import check_seed
-from ganlab.sampling.files import load_npz, save_grid
+from ganlab.run.rules import check_tool_options
+from ganlab.sampling.files import load_npz, run_folder, save_grid, writable_folder
 from ganlab.sampling.latents import balanced_labels, latent_vectors
 from ganlab.sampling.render import render, resolve_device
 
 
 def check_settings(cfg: DictConfig, ckpt: str | None) -> None:
-    check_seed(cfg.seed)
+    check_tool_options(cfg)
     for key, minimum in (("n", 2), ("batch_size", 1)):
         value = cfg.get(key)
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
@@ -229,14 +228,13 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     metrics = parse_metrics(list(cfg.metrics))
     resize = cfg.resize or cfg.protocol.resize
     check_resize(resize)
-    ema = sample_option(cfg)
     checkpoint = read_checkpoint(ckpt, cfg.get("trusted_prefixes")) if ckpt else None
     model = None
     if checkpoint is not None and cfg.samples is None:
         model = module_from_checkpoint(checkpoint)  # before out is made and the real data loads
-        model.sample_with_ema = ema
+        model.sample_with_ema = cfg.ema
     out_default = None if ckpt is None else run_folder(ckpt) / "evaluation" / Path(ckpt).stem
-    out = evaluation_folder(cfg.out or out_default, overwrite_option(cfg.overwrite))
+    out = evaluation_folder(cfg.out or out_default, cfg.overwrite)
 
     real = load_real(cfg, ckpt, checkpoint)
     held_out = cfg.n if cfg.samples == "real" else 0

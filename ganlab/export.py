@@ -31,7 +31,8 @@ from ganlab.run.atomic import write_atomically
 from ganlab.run.checkpoint import load_module
 from ganlab.run.cli import run_reporting_errors
 from ganlab.run.config import CONF_DIR
-from ganlab.run.paths import run_folder, sample_option, writable_file
+from ganlab.run.rules import check_tool_options
+from ganlab.sampling.files import run_folder, writable_file
 
 LOADERS = {"pt2": "torch.export.load(path).module()", "torchscript": "torch.jit.load(path)"}
 
@@ -87,16 +88,14 @@ def check_options(cfg: DictConfig) -> str:
         )
     if cfg.format not in SAVERS:
         raise UsageError(f"format must be one of {list(SAVERS)}, got {cfg.format!r}")
-    if not isinstance(cfg.overwrite, bool):
-        raise UsageError(f"overwrite must be true or false, got {cfg.overwrite!r}")
+    check_tool_options(cfg)
     return cfg.format
 
 
 def export_generator(cfg: DictConfig) -> Path:
     fmt = check_options(cfg)
-    ema = sample_option(cfg)
     model = load_module(cfg.ckpt_path, cfg.get("trusted_prefixes") or ())
-    model.sample_with_ema = ema
+    model.sample_with_ema = cfg.ema
     out = output_file(cfg, fmt)
     classes = classes_of(model)
     module = standalone_generator(model.sampling_generator, classes)

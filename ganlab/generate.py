@@ -25,9 +25,8 @@ from ganlab.run import cli
 from ganlab.run.checkpoint import load_module
 from ganlab.run.cli import run_reporting_errors
 from ganlab.run.config import CONF_DIR
-from ganlab.run.paths import overwrite_option, run_folder, sample_option, writable_file
-from ganlab.run.rules import check_seed
-from ganlab.sampling.files import save_grid, save_npz
+from ganlab.run.rules import check_tool_options
+from ganlab.sampling.files import run_folder, save_grid, save_npz, writable_file
 from ganlab.sampling.grids import label_swap, per_class_grid
 from ganlab.sampling.interpolation import interpolation_strips
 from ganlab.sampling.latents import class_index, condition_classes, labels_for, latent_vectors
@@ -116,15 +115,14 @@ def generate(cfg: DictConfig) -> dict[str, Path]:
         )
     positive(cfg, "n")
     positive(cfg, "batch_size")
-    check_seed(cfg.seed)
+    check_tool_options(cfg)
     device = resolve_device(cfg.device)
-    ema = sample_option(cfg)
     model = load_module(ckpt, cfg.get("trusted_prefixes"))
-    model.sample_with_ema = ema
+    model.sample_with_ema = cfg.ema
     check_conditional_options(cfg, ckpt, model)
     if cfg.label is not None and cfg.label != "all":
         class_index(cfg.label, model.num_classes, model.class_names, of="this checkpoint")
-    overwrite = overwrite_option(cfg.overwrite)
+    overwrite = cfg.overwrite
     out = writable_file(cfg.out or default_out(cfg, ckpt), ".npz", "out", overwrite)
     grid = writable_file(cfg.grid or out.with_suffix(".png"), ".png", "grid", overwrite)
     strips = None

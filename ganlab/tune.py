@@ -24,7 +24,7 @@ from ganlab.run.atomic import write_text_atomically
 from ganlab.run.cli import run_reporting_errors
 from ganlab.run.config import CONF_DIR
 from ganlab.run.folder import LOCK_FILE, acquire_lock, release_lock
-from ganlab.run.rules import check_seed
+from ganlab.run.rules import check_tool_options
 from ganlab.tuning.space import distributions, overrides
 from ganlab.tuning.study import finished, open_study, retry_unfinished, study_folder
 from ganlab.tuning.trial import OBJECTIVES, TrialFailed, Trials
@@ -39,7 +39,7 @@ def check_settings(cfg: DictConfig) -> str:
     n = cfg.n_trials
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise UsageError(f"n_trials must be an integer >= 1, got {n!r}")
-    check_seed(cfg.seed)
+    check_tool_options(cfg)
     return OBJECTIVES[cfg.objective]
 
 

@@ -59,9 +59,16 @@ RULES = [
 ]
 
 
-def check_seed(seed: Any) -> None:
-    """The entry points' `seed=` (training checks it with the other run keys)."""
-    check_rules([SEED_RULE], {"seed": seed}, "")
+TOOL_RULES = [
+    SEED_RULE,
+    Rule("overwrite", "boolean"),
+    Rule("ema", "boolean", label="sample the averaged generator when there is one"),
+]
+
+
+def check_tool_options(cfg: Mapping[str, Any]) -> None:
+    """The keys generate, evaluate, export and tune share (training checks its own)."""
+    check_rules(TOOL_RULES, cfg, "")
 
 
 class ComposedValues(Mapping):

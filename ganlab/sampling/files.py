@@ -1,6 +1,9 @@
 """The files samples go in: the common `.npz` convention that GAN and diffusion evaluators
-read (uint8 images, NHWC, key `arr_0`, plus `labels` for conditional runs) and PNG grids."""
+read (uint8 images, NHWC, key `arr_0`, plus `labels` for conditional runs) and PNG grids; where
+the tools put them by default, and the output paths checked before any work is done."""
 
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -59,3 +62,41 @@ def save_grid(
         "image",
         keep_existing=keep_existing,
     )
+
+
+def run_folder(ckpt: str | Path) -> Path:
+    """RUN for RUN/checkpoints/x.ckpt, else the checkpoint's folder."""
+    folder = Path(ckpt).resolve().parent
+    return folder.parent if folder.name == "checkpoints" else folder
+
+
+def writable_folder(folder: str | Path, key: str = "out") -> Path:
+    """Create `folder` or stop with a message naming `key`, before any work."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise UsageError(
+            f"cannot create {key}={folder} or write there ({error.strerror}): choose another {key}="
+        ) from None
+    return folder
+
+
+def writable_file(path: str | Path, suffix: str, key: str = "out", overwrite: bool = True) -> Path:
+    """A file path with the right suffix in a writable folder; an existing file only with
+    `overwrite` (ganlab does not replace a file it was not told to)."""
+    path = Path(path)
+    if path.suffix.lower() != suffix:
+        raise UsageError(f"{key}={path} must end in {suffix}")
+    if path.is_dir():
+        raise UsageError(f"{key}={path} is a folder: give a file name ending in {suffix}")
+    writable_folder(path.parent, key)
+    if path.exists() and not overwrite:
+        raise UsageError(
+            f"{key}={path} already exists: choose another {key}=, or replace it with overwrite=true"
+        )
+    if path.exists() and not os.access(path, os.W_OK):
+        raise UsageError(f"{key}={path} exists and is not writable: choose another {key}=")
+    return path

@@ -17,7 +17,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from ganlab.errors import UsageError
 from ganlab.run.folder import MARKER, check_owned
-from ganlab.run.paths import writable_folder
+from ganlab.sampling.files import writable_folder
 
 JOURNAL = "study.journal"
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
