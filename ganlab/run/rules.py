@@ -20,7 +20,6 @@ from ganlab.run.checkpoint import registered_prefixes
 
 LOGGER_PACKAGES = {"WandbLogger": "wandb", "MLFlowLogger": "mlflow"}
 """Loggers whose package is an optional extra of ganlab (`pip install 'ganlab[wandb]'`)."""
-BAD_ARGUMENTS = r"unexpected keyword|missing \d+ required"
 HALF_WEIGHTS = {"bf16-true": torch.bfloat16, "16-true": torch.float16}
 
 
