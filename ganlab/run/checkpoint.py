@@ -31,9 +31,7 @@ def registered_prefixes(value: Any) -> tuple[str, ...]:
     module names (`mylab` admits `mylab.nets`, not `mylabevil`)."""
     value = [] if value is None else value
     listed = isinstance(value, (list, tuple, ListConfig))
-    names = (
-        [str(p).removesuffix(".").split(".") for p in value if isinstance(p, str)] if listed else []
-    )
+    names = [p.removesuffix(".").split(".") for p in value if isinstance(p, str)] if listed else []
     if not listed or len(names) < len(value) or not all(n.isidentifier() for p in names for n in p):
         raise UsageError(
             f"trusted_prefixes={value!r} is not a list of import prefixes: give dotted module "
