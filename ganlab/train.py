@@ -24,6 +24,8 @@ from ganlab.run.folder import release_run_lock, undo_run_folder
 from ganlab.run.record import failed_record, read_record, status, write_record
 
 log = logging.getLogger(__name__)
+BAD_ARGUMENTS = r"unexpected keyword|missing \d+ required"
+"""How Python says a constructor got keys it does not take (Hydra wraps the TypeError)."""
 
 
 def objective(metrics: dict[str, float], name: str | None) -> float | None:
@@ -49,9 +51,7 @@ def usage_error_of(error: BaseException) -> UsageError | None:
     cause = error.__cause__ if isinstance(error, InstantiationException) else None
     match = re.search(r"full_key: (\S+)", str(error))
     key = match.group(1) if match else "config"
-    if isinstance(cause, TypeError) and re.search(
-        r"unexpected keyword|missing \d+ required", str(cause)
-    ):
+    if isinstance(cause, TypeError) and re.search(BAD_ARGUMENTS, str(cause)):
         return UsageError(
             f"{key}: {one_line(cause)}; remove or correct that key (python -m ganlab.train "
             f"--cfg job prints the valid ones)"
