@@ -60,14 +60,14 @@ def written_here(folder: Path) -> dict[str, str]:
     return {}
 
 
-def check_replaceable(folder: Path, names: Iterable[str], command: str) -> None:
+def check_replaceable(folder: Path, names: Iterable[str]) -> None:
     """Refuse, before anything is written, to replace a file ganlab did not write (or that
     changed since)."""
     written, now = written_here(folder), digests(folder, names)
     foreign = [n for n in names if (folder / n).exists() and written.get(n, 0) != now.get(n)]
     if foreign:
         raise UsageError(
-            f"{command} would replace {', '.join(foreign)} in {folder}, which ganlab did not "
+            f"ganlab.report would replace {', '.join(foreign)} in {folder}, which ganlab did not "
             f"write (or which changed since): move them away, then run again"
         )
 
@@ -106,7 +106,7 @@ def report(args: argparse.Namespace) -> str:
         raise UsageError(f"{sweep_dir} is not a folder: give the sweep folder printed by -m")
     if not 0 <= args.smoothing < 1:
         raise UsageError(f"--smoothing must be in [0, 1), got {args.smoothing}")
-    check_replaceable(sweep_dir, OUTPUTS, "ganlab.report")
+    check_replaceable(sweep_dir, OUTPUTS)
     runs, unreadable = find_runs(sweep_dir)
     for run in unreadable:
         print(f"ganlab.report: left out run {run.name}: {run.reason}", file=sys.stderr)

@@ -36,9 +36,6 @@ def check_settings(cfg: DictConfig) -> str:
     """The objective's direction, once the plain settings are checked."""
     if cfg.objective not in OBJECTIVES:
         raise UsageError(f"objective={cfg.objective} is not one of {', '.join(OBJECTIVES)}")
-    n = cfg.n_trials
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise UsageError(f"n_trials must be an integer >= 1, got {n!r}")
     check_tool_options(cfg)
     return OBJECTIVES[cfg.objective]
 

@@ -106,8 +106,9 @@ def check_resumable(
             f".hydra/overrides.yaml), or start a new run"
         )
     saved_data = dict(checkpoint.get("datamodule_hyper_parameters") or {})
-    current = dict(datamodule.hparams) if datamodule else saved_data
-    changed = differences(saved_data, current, "data", DATA_LOCATION_ONLY)
+    changed = []
+    if datamodule is not None:
+        changed = differences(saved_data, dict(datamodule.hparams), "data", DATA_LOCATION_ONLY)
     if changed:
         raise UsageError(
             f"{path} was trained with other data settings ({'; '.join(changed)}): a resumed "

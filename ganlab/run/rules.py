@@ -62,11 +62,12 @@ TOOL_RULES = [
     SEED_RULE,
     Rule("overwrite", "boolean"),
     Rule("ema", "boolean", label="sample the averaged generator when there is one"),
+    Rule("n_trials", "integer", ">= 1", at_least(1), always_name_type=True),
 ]
 
 
 def check_tool_options(cfg: Mapping[str, Any]) -> None:
-    """The keys generate, evaluate, export and tune share (training checks its own)."""
+    """The tools' own keys (generate, evaluate, export, tune; a key a tool lacks is skipped)."""
     check_rules(TOOL_RULES, cfg, "")
 
 
